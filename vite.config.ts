@@ -1,0 +1,35 @@
+import { defineConfig } from 'vitest/config'
+import pkg from './package.json' with { type: 'json' }
+
+// Peers and dependencies stay imports, so the app's bundler dedupes and tree-shakes them.
+const external = [...Object.keys(pkg.peerDependencies), ...Object.keys(pkg.dependencies)].map(
+  (name) => new RegExp(`^${name}(/|$)`),
+)
+
+export default defineConfig(({ mode }) => ({
+  define: {
+    // The app's bundler decides what "development" means, not our build (see ../shared/style.md).
+    __DEV__: mode === 'test' ? 'true' : "(process.env.NODE_ENV !== 'production')",
+  },
+  build: {
+    outDir: 'dist',
+    emptyOutDir: true,
+    minify: false,
+    sourcemap: true,
+    lib: {
+      entry: 'src/index.ts',
+      formats: ['es'],
+      fileName: 'index',
+    },
+    rollupOptions: { external },
+  },
+  test: {
+    include: ['test/**/*.spec.ts'],
+    environment: 'node',
+    environmentOptions: { happyDOM: { url: 'http://app.test/' } },
+    testTimeout: 20_000,
+    hookTimeout: 30_000,
+    restoreMocks: true,
+    unstubGlobals: true,
+  },
+}))
