@@ -1,0 +1,74 @@
+import type { $Fetch } from 'ofetch'
+import type { Pinia } from 'pinia'
+import type { App } from 'vue'
+import { AuthError } from './errors'
+import { isClient } from './env'
+import { resolveOptions } from './options'
+import { createSession } from './session'
+import { sessionKey, sessions, storeOf, type AuthStore } from './store'
+import type { AuthOptions, DefaultClaims, DefaultUser } from './types'
+
+/** The plugin `createAuth()` returns. */
+export interface AuthPlugin<TClaims = DefaultClaims, TUser = DefaultUser> {
+  /** Installs the store, the guards (with `router`) and devtools; Pinia must be installed first. */
+  install(app: App): void
+  /** Resolves once the start-up session restore has settled; never rejects. */
+  readonly ready: Promise<void>
+  /** The authenticated ofetch instance, the same as `useAuthFetch()` returns. */
+  readonly fetch: $Fetch
+  /** The auth store; usable after `app.use(auth)`. */
+  readonly store: AuthStore<TClaims, TUser>
+}
+
+/**
+ * Creates the auth plugin: an in-memory access token, a refresh token in an HttpOnly cookie (or in
+ * memory, in body mode), one shared refresh for every 401, and route guards when given a router.
+ *
+ * @param options - see {@link AuthOptions}; every option is optional
+ * @example
+ * ```ts
+ * const auth = createAuth({ baseURL: '/api', router })
+ * app.use(createPinia()).use(router).use(auth)
+ * await auth.ready
+ * const items = await auth.fetch('/items')
+ * ```
+ */
+export function createAuth<TClaims = DefaultClaims, TUser = DefaultUser>(
+  options: AuthOptions<TClaims, TUser> = {},
+): AuthPlugin<TClaims, TUser> {
+  const resolved = resolveOptions(options)
+  const session = createSession<TClaims, TUser>(resolved)
+  let pinia: Pinia | undefined
+
+  return {
+    ready: session.ready,
+    fetch: session.fetch,
+    get store() {
+      if (!pinia) {
+        throw new AuthError(
+          'misconfigured',
+          'auth.store was read before app.use(auth); install the plugin first.',
+        )
+      }
+      return storeOf<TClaims, TUser>(pinia)
+    },
+    install(app) {
+      pinia = app.config.globalProperties.$pinia as Pinia | undefined
+      if (!pinia) {
+        throw new AuthError(
+          'misconfigured',
+          'app.use(auth) was called before Pinia was installed. Call app.use(createPinia()) first, then app.use(auth).',
+        )
+      }
+      sessions.set(pinia, session)
+      app.provide(sessionKey, session)
+      // Create the store now so its state exists before the first navigation or render.
+      storeOf(pinia)
+      if (isClient) {
+        session.start()
+        app.onUnmount(session.stop)
+        void session.restore()
+      }
+    },
+  }
+}

@@ -1,0 +1,160 @@
+import type { FetchOptions } from 'ofetch'
+import type { Router } from 'vue-router'
+import { AuthError } from './errors'
+import type {
+  AuthOptions,
+  BodyRefreshOptions,
+  CsrfOptions,
+  DefaultClaims,
+  EndpointOption,
+} from './types'
+
+export interface Endpoint {
+  url: string
+  method: string
+}
+
+export interface ResolvedOptions<TClaims = DefaultClaims, TUser = unknown> {
+  baseURL: string
+  endpoints: {
+    login: Endpoint | null
+    refresh: Endpoint | null
+    logout: Endpoint | null
+    user: Endpoint | null
+  }
+  readAccess: (body: any) => unknown
+  readExpiresIn: (body: any) => unknown
+  bodyMode: BodyRefreshOptions | null
+  credentials: RequestCredentials
+  refreshLeeway: number
+  allowedOrigins: string[] | null
+  csrf: CsrfOptions | null
+  crossTab: { channel: string } | null
+  restore: boolean
+  router: Router | null
+  routes: { login: string; home: string; forbidden: string | null }
+  roles: (claims: TClaims | null, user: TUser | null) => string[]
+  devtools: boolean
+  fetchOptions: FetchOptions
+  onSessionExpired: ((reason: AuthError) => void) | null
+}
+
+function endpoint(option: EndpointOption | undefined, fallback: string | false): Endpoint | null {
+  const value = option === undefined ? fallback : option
+  if (value === false) return null
+  if (typeof value === 'object') {
+    return { url: value.url, method: (value.method ?? 'POST').toUpperCase() }
+  }
+  const match = /^([A-Za-z]+)\s+(\S+)$/.exec(value.trim())
+  return match
+    ? { method: match[1]!.toUpperCase(), url: match[2]! }
+    : { method: 'POST', url: value }
+}
+
+const firstString = (body: any, keys: string[]): unknown =>
+  body && typeof body === 'object' ? keys.map((key) => body[key]).find((v) => v != null) : undefined
+
+function defaultRoles(claims: DefaultClaims | null): string[] {
+  const value = claims?.roles ?? claims?.role
+  if (Array.isArray(value)) return value.filter((role): role is string => typeof role === 'string')
+  return typeof value === 'string' ? [value] : []
+}
+
+function absoluteOrigin(url: string): string | null {
+  try {
+    return /^https?:\/\//i.test(url) ? new URL(url).origin : null
+  } catch {
+    return null
+  }
+}
+
+export function resolveOptions<TClaims, TUser>(
+  options: AuthOptions<TClaims, TUser>,
+): ResolvedOptions<TClaims, TUser> {
+  const {
+    baseURL = '',
+    endpoints = {},
+    tokens = {},
+    credentials = 'include',
+    refreshLeeway = 30,
+    allowedOrigins,
+    csrf,
+    crossTab = true,
+    restore = true,
+    router,
+    routes = {},
+    roles,
+    devtools = true,
+    fetchOptions = {},
+    onSessionExpired,
+  } = options
+
+  if (!(refreshLeeway >= 0)) {
+    throw new AuthError(
+      'misconfigured',
+      `refreshLeeway must be a number of seconds ≥ 0 (got ${String(refreshLeeway)}); use 0 to turn proactive refresh off.`,
+    )
+  }
+  const refresh = tokens.refresh ?? 'cookie'
+  if (
+    refresh !== 'cookie' &&
+    (typeof refresh.read !== 'function' || typeof refresh.send !== 'function')
+  ) {
+    throw new AuthError(
+      'misconfigured',
+      "tokens.refresh must be 'cookie' or { read(body), send(token) } for body mode.",
+    )
+  }
+  const baseOrigin = absoluteOrigin(baseURL)
+  const channel =
+    typeof crossTab === 'object' && crossTab.channel
+      ? crossTab.channel
+      : `vue-refresh-auth:${baseURL || '/'}`
+
+  return {
+    baseURL,
+    endpoints: {
+      login: endpoint(endpoints.login, 'POST /auth/login'),
+      refresh: endpoint(endpoints.refresh, 'POST /auth/refresh'),
+      logout: endpoint(endpoints.logout, 'POST /auth/logout'),
+      user: endpoint(endpoints.user, false),
+    },
+    readAccess:
+      tokens.access ??
+      ((body) => firstString(body, ['access_token', 'accessToken', 'access', 'token'])),
+    readExpiresIn: tokens.expiresIn ?? ((body) => firstString(body, ['expires_in'])),
+    bodyMode: refresh === 'cookie' ? null : refresh,
+    credentials,
+    refreshLeeway,
+    allowedOrigins: allowedOrigins
+      ? allowedOrigins.map((origin) => new URL(origin).origin)
+      : baseOrigin
+        ? [baseOrigin]
+        : null,
+    csrf: csrf ?? null,
+    crossTab: crossTab === false ? null : { channel },
+    restore,
+    router: router ?? null,
+    routes: {
+      login: routes.login ?? '/login',
+      home: routes.home ?? '/',
+      forbidden: routes.forbidden ?? null,
+    },
+    roles: roles ?? (defaultRoles as unknown as (claims: TClaims | null) => string[]),
+    devtools,
+    fetchOptions,
+    onSessionExpired: onSessionExpired ?? null,
+  }
+}
+
+/** The origins allowed to receive the token; `null` allowed list means "the page's origin". */
+export function isAllowedOrigin(
+  options: Pick<ResolvedOptions, 'allowedOrigins'>,
+  origin: string | undefined,
+  page: string | undefined,
+  extra: (string | undefined)[] = [],
+): boolean {
+  if (!origin) return false
+  const allowed = options.allowedOrigins ?? (page ? [page] : [])
+  return allowed.includes(origin) || extra.includes(origin)
+}

@@ -1,0 +1,449 @@
+import { ofetch } from 'ofetch'
+import { shallowRef, type Ref, type ShallowRef } from 'vue'
+import { AuthError, retryAfterMs, toAuthError } from './errors'
+import { isOffline, lazyFetch, listen, readCookie } from './env'
+import { createAuthFetch } from './fetch'
+import type { Endpoint, ResolvedOptions } from './options'
+import { readTokenSet, type TokenSet } from './tokens'
+import type { AuthStatus, LogoutOptions } from './types'
+
+/** Something that happened to the session, for the devtools timeline and the playground's log. */
+export type AuthEvent =
+  | { type: 'login'; user: unknown }
+  | { type: 'logout'; everywhere: boolean }
+  | { type: 'unauthorized'; method: string; url: string }
+  | { type: 'refresh:start'; reason: string }
+  | { type: 'refresh:success'; duration: number }
+  | { type: 'refresh:failure'; duration: number; error: AuthError }
+  | { type: 'replay'; method: string; url: string }
+  | { type: 'session:expired'; error: AuthError }
+
+/** Backoff of the refresh after transient failures, for devtools and tests. */
+export interface BackoffState {
+  failures: number
+  /** Local-clock ms before which no refresh request is sent. */
+  retryAt: number
+}
+
+// Exponential backoff with jitter: 1 s, 2 s, 4 s … capped at 30 s, each scaled by 0.5–1.
+const BACKOFF_BASE = 1000
+const BACKOFF_CAP = 30_000
+// Auth endpoints get a timeout of their own so that a hung refresh cannot hang every request.
+const AUTH_TIMEOUT = 30_000
+
+export type Session<TClaims = unknown, TUser = unknown> = ReturnType<
+  typeof createSession<TClaims, TUser>
+>
+
+/**
+ * The session engine: the in-memory token, login, logout, restore, and the single-flight refresh
+ * with its backoff and proactive timer. The Pinia store and the fetch instance are views of it.
+ */
+export function createSession<TClaims, TUser>(options: ResolvedOptions<TClaims, TUser>) {
+  const { endpoints, bodyMode } = options
+  const authFetch = ofetch.create(
+    { credentials: options.credentials, retry: 0, timeout: AUTH_TIMEOUT },
+    { fetch: lazyFetch },
+  )
+
+  const tokens: ShallowRef<TokenSet<TClaims> | null> = shallowRef(null)
+  const status: Ref<AuthStatus> = shallowRef('unknown')
+  const user: Ref<TUser | null> = shallowRef(null)
+  const error: ShallowRef<AuthError | null> = shallowRef(null)
+  const backoff: BackoffState = { failures: 0, retryAt: 0 }
+
+  // Body mode only: the refresh token, in this closure and nowhere else.
+  let refreshToken: string | null = null
+  // Bumped by login, logout and session end: a refresh answer from an older generation is dropped,
+  // so a refresh that was in flight when the user logged out cannot bring the session back.
+  let generation = 0
+  let inflight: Promise<void> | null = null
+  let expiredNotified = false
+  let timer: ReturnType<typeof setTimeout> | undefined
+  let restoring: Promise<void> | null = null
+  const listeners = new Set<(event: AuthEvent) => void>()
+  const cleanups: (() => void)[] = []
+
+  let resolveReady!: () => void
+  const ready = new Promise<void>((resolve) => (resolveReady = resolve))
+
+  function emit(event: AuthEvent) {
+    for (const listener of listeners) listener(event)
+  }
+
+  /** Records `err` as the session's last error and hands it back, for `throw report(err)`. */
+  function report(err: AuthError): AuthError {
+    error.value = err
+    return err
+  }
+
+  function newGeneration() {
+    generation++
+    inflight = null
+    backoff.failures = 0
+    backoff.retryAt = 0
+    clearTimeout(timer)
+  }
+
+  function authHeaders(): Record<string, string> {
+    const { csrf } = options
+    if (!csrf) return {}
+    const value = 'cookie' in csrf ? readCookie(csrf.cookie) : csrf.value()
+    return value ? { [csrf.header]: value } : {}
+  }
+
+  function request(endpoint: Endpoint, body?: Record<string, unknown>) {
+    return authFetch.raw(endpoint.url, {
+      method: endpoint.method as 'POST',
+      body,
+      headers: endpoint === endpoints.login ? {} : authHeaders(),
+    })
+  }
+
+  function accept(set: TokenSet<TClaims>) {
+    tokens.value = set
+    status.value = 'authenticated'
+    error.value = null
+    expiredNotified = false
+    schedule()
+  }
+
+  function clearSession() {
+    newGeneration()
+    tokens.value = null
+    user.value = null
+    status.value = 'unauthenticated'
+  }
+
+  /** The session ended without a logout: clear it and tell the app once. */
+  function expire(err: AuthError) {
+    const hadSession = tokens.value !== null
+    clearSession()
+    report(err)
+    if (!hadSession || expiredNotified) return
+    expiredNotified = true
+    emit({ type: 'session:expired', error: err })
+    try {
+      options.onSessionExpired?.(err)
+    } catch (callbackError) {
+      // The app's callback failed: surface it as an uncaught error rather than swallow it, without
+      // letting it break the session bookkeeping above.
+      queueMicrotask(() => {
+        throw callbackError
+      })
+    }
+  }
+
+  // --- timing -------------------------------------------------------------------------------
+
+  /** Local-clock ms at which the current token should be refreshed ahead of expiry, if ever. */
+  function refreshDueAt(set: TokenSet<TClaims>): number | null {
+    if (set.expiresAt === null || options.refreshLeeway === 0) return null
+    const lifetime = set.expiresAt - set.receivedAt
+    return set.expiresAt - Math.min(options.refreshLeeway * 1000, lifetime / 2)
+  }
+
+  function isExpired(set: TokenSet<TClaims>, now = Date.now()): boolean {
+    return set.rejected || (set.expiresAt !== null && now >= set.expiresAt)
+  }
+
+  function schedule() {
+    clearTimeout(timer)
+    const set = tokens.value
+    if (!set) return
+    const due = backoff.failures ? backoff.retryAt : refreshDueAt(set)
+    if (due === null) return
+    // Browsers run delays above 2^31-1 ms at once; a far expiry is re-armed by the re-checks.
+    timer = setTimeout(check, Math.min(Math.max(0, due - Date.now()), 2 ** 31 - 1))
+  }
+
+  /**
+   * Refreshes if the token is due, past its proactive point or expired. Called by the timer and on
+   * focus, visibility and `online`, because throttled tabs and sleeping devices miss timers.
+   */
+  function check() {
+    const set = tokens.value
+    if (!set || inflight) return
+    const due = backoff.failures ? backoff.retryAt : refreshDueAt(set)
+    if (due === null) return
+    if (Date.now() >= due || isExpired(set)) {
+      // The outcome is recorded in `error` and `status`; the next check or request retries.
+      refresh().catch(() => {})
+    } else {
+      schedule()
+    }
+  }
+
+  function waitForBackoff(): Promise<void> {
+    const wait = backoff.retryAt - Date.now()
+    return wait > 0 ? new Promise((resolve) => setTimeout(resolve, wait)) : Promise.resolve()
+  }
+
+  function recordFailure(err: AuthError) {
+    backoff.failures++
+    const exp = Math.min(BACKOFF_CAP, BACKOFF_BASE * 2 ** (backoff.failures - 1))
+    const jittered = exp * (0.5 + Math.random() / 2)
+    const now = Date.now()
+    backoff.retryAt = now + (retryAfterMs(err.cause, now) ?? jittered)
+  }
+
+  // --- refresh --------------------------------------------------------------------------------
+
+  /** Single-flight: every caller while a refresh runs shares it. Rejects with an AuthError. */
+  function refresh(): Promise<void> {
+    if (inflight) return inflight
+    const flight = runRefresh().finally(() => {
+      if (inflight === flight) inflight = null
+    })
+    inflight = flight
+    return flight
+  }
+
+  function endedMeanwhile(): AuthError {
+    return new AuthError(
+      'unauthorized',
+      'The session ended (logout or a new login) while this refresh was running; sign in again.',
+    )
+  }
+
+  async function runRefresh(): Promise<void> {
+    const gen = generation
+    await waitForBackoff()
+    if (gen !== generation) throw endedMeanwhile()
+    const endpoint = endpoints.refresh
+    if (!endpoint || (bodyMode && !refreshToken)) {
+      const err = new AuthError(
+        'session_expired',
+        endpoint
+          ? 'There is no refresh token in memory (body mode keeps it only until a reload); sign in again.'
+          : 'Refresh is disabled (endpoints.refresh is false); sign in again.',
+      )
+      expire(err)
+      throw err
+    }
+    if (isOffline()) {
+      // No request while offline: the `online` listener runs the check again.
+      throw report(
+        new AuthError(
+          'network',
+          'The browser is offline. The session is kept and refreshes when the connection is back.',
+        ),
+      )
+    }
+    const hadSession = tokens.value !== null
+    status.value = hadSession ? 'refreshing' : 'restoring'
+    const started = Date.now()
+    emit({ type: 'refresh:start', reason: hadSession ? 'expiry' : 'restore' })
+    let set: TokenSet<TClaims>
+    try {
+      const response = await request(endpoint, bodyMode ? bodyMode.send(refreshToken!) : undefined)
+      set = readTokenSet<TClaims>(options, response._data, response.headers, Date.now(), 'refresh')
+      const rotated = bodyMode?.read(response._data)
+      // Kept even when the answer is dropped below: a logout waiting on this flight sends it.
+      if (rotated) refreshToken = rotated
+    } catch (cause) {
+      const err = toAuthError(cause, 'refresh', 'session_expired')
+      emit({ type: 'refresh:failure', duration: Date.now() - started, error: err })
+      if (gen !== generation) throw endedMeanwhile()
+      if (err.code === 'session_expired') {
+        if (hadSession) expire(err)
+        else {
+          // Restore found no session: nothing ended, so this is not an error for the app.
+          clearSession()
+          error.value = null
+        }
+        throw err
+      }
+      recordFailure(err)
+      status.value = tokens.value ? 'authenticated' : 'unauthenticated'
+      schedule()
+      throw report(err)
+    }
+    emit({ type: 'refresh:success', duration: Date.now() - started })
+    if (gen !== generation) throw endedMeanwhile()
+    backoff.failures = 0
+    backoff.retryAt = 0
+    accept(set)
+  }
+
+  // --- actions --------------------------------------------------------------------------------
+
+  async function login(credentials: Record<string, unknown>): Promise<void> {
+    const endpoint = endpoints.login
+    if (!endpoint) {
+      throw report(
+        new AuthError('misconfigured', 'login() needs endpoints.login; it is set to false.'),
+      )
+    }
+    newGeneration()
+    const gen = generation
+    let set: TokenSet<TClaims>
+    let body: any
+    try {
+      const response = await request(endpoint, credentials)
+      body = response._data
+      set = readTokenSet<TClaims>(options, body, response.headers, Date.now(), 'login')
+    } catch (cause) {
+      throw report(toAuthError(cause, 'login', 'invalid_credentials'))
+    }
+    if (gen !== generation) throw endedMeanwhile()
+    refreshToken = bodyMode?.read(body) ?? null
+    user.value = body && typeof body.user === 'object' ? body.user : null
+    accept(set)
+    if (endpoints.user) await loadUserAfterSignIn()
+    emit({ type: 'login', user: user.value })
+  }
+
+  async function logout({ everywhere = false }: LogoutOptions = {}): Promise<void> {
+    const pending = inflight
+    clearSession()
+    error.value = null
+    emit({ type: 'logout', everywhere })
+    const endpoint = endpoints.logout
+    if (!endpoint) return
+    // Let an in-flight refresh land first so the logout carries the newest refresh token or
+    // cookie; its answer is already dropped by the generation check.
+    await pending?.catch(() => {})
+    const token = refreshToken
+    refreshToken = null
+    if (bodyMode && !token) return
+    const body = {
+      ...(bodyMode && token ? bodyMode.send(token) : {}),
+      ...(everywhere ? { everywhere: true } : {}),
+    }
+    try {
+      await request(endpoint, Object.keys(body).length ? body : undefined)
+    } catch (cause) {
+      // The local session is gone either way; the caller learns the server may not have revoked.
+      throw report(toAuthError(cause, 'logout', 'unauthorized'))
+    }
+  }
+
+  /** Restores a session from the refresh cookie; never rejects (the outcome is in `status`). */
+  function restore(): Promise<void> {
+    if (restoring) return restoring
+    if (!options.restore || !endpoints.refresh || bodyMode) {
+      // Body mode keeps the refresh token in memory only, so after a reload there is nothing to send.
+      if (!tokens.value) status.value = 'unauthenticated'
+      resolveReady()
+      return Promise.resolve()
+    }
+    status.value = 'restoring'
+    restoring = refresh()
+      .then(() => (endpoints.user ? loadUserAfterSignIn() : undefined))
+      .catch(() => {
+        // The outcome is already in status and error; restore only settles.
+      })
+      .finally(() => {
+        restoring = null
+        resolveReady()
+      })
+    return restoring
+  }
+
+  /** Loads the user from `endpoints.user` with the current token. */
+  async function fetchUser(): Promise<TUser | null> {
+    const endpoint = endpoints.user
+    if (!endpoint) return user.value
+    user.value = await $fetch<TUser>(endpoint.url, {
+      method: endpoint.method as 'GET',
+      baseURL: '',
+    })
+    return user.value
+  }
+
+  /** The session is valid even when the user endpoint fails; the failure is kept in `error`. */
+  async function loadUserAfterSignIn() {
+    try {
+      await fetchUser()
+    } catch (cause) {
+      report(cause instanceof AuthError ? cause : toAuthError(cause, 'user', 'unauthorized'))
+    }
+  }
+
+  // --- what the fetch instance asks of the session --------------------------------------------
+
+  /** The token a request should carry now, refreshing first if it is already known to be expired. */
+  async function tokenForRequest(): Promise<string | null> {
+    if (restoring) await restoring
+    let set = tokens.value
+    if (set && isExpired(set)) {
+      await refresh()
+      set = tokens.value
+    }
+    return set?.token ?? null
+  }
+
+  /**
+   * A request that carried `sent` got 401. Returns the token to replay it with: the current one if
+   * `sent` was already replaced (no second refresh), else a fresh one from the shared refresh.
+   */
+  async function tokenAfterUnauthorized(sent: string | null): Promise<string> {
+    const current = tokens.value
+    if (!current) {
+      throw new AuthError('unauthorized', 'The request needs a signed-in user; sign in first.', {
+        status: 401,
+      })
+    }
+    if (sent !== current.token && !isExpired(current)) return current.token
+    if (sent === current.token) current.rejected = true
+    try {
+      await refresh()
+    } catch (err) {
+      // A login in this tab while we waited still gives the request a valid token.
+      const now = tokens.value
+      if (now && now.token !== sent && !isExpired(now)) return now.token
+      throw err
+    }
+    return tokens.value!.token
+  }
+
+  const $fetch = createAuthFetch(
+    { options, tokenForRequest, tokenAfterUnauthorized, report, emit },
+    { baseURL: options.baseURL || undefined, ...options.fetchOptions },
+  )
+
+  function start() {
+    cleanups.push(
+      listen('window', 'online', check),
+      listen('window', 'focus', check),
+      listen('document', 'visibilitychange', check),
+    )
+  }
+
+  function stop() {
+    clearTimeout(timer)
+    for (const cleanup of cleanups.splice(0)) cleanup()
+  }
+
+  return {
+    options,
+    tokens,
+    status,
+    user,
+    error,
+    backoff,
+    ready,
+    fetch: $fetch,
+    get refreshing() {
+      return inflight !== null
+    },
+    login,
+    logout,
+    refresh,
+    restore,
+    fetchUser,
+    tokenForRequest,
+    tokenAfterUnauthorized,
+    report,
+    emit,
+    check,
+    start,
+    stop,
+    /** Adds a listener of session events; returns its removal. */
+    onEvent(listener: (event: AuthEvent) => void): () => void {
+      listeners.add(listener)
+      return () => listeners.delete(listener)
+    },
+  }
+}

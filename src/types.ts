@@ -1,0 +1,126 @@
+import type { JwtPayload } from 'jwt-decode'
+import type { FetchOptions } from 'ofetch'
+import type { Router } from 'vue-router'
+import type { AuthError } from './errors'
+
+/** Where the session is: `unknown` before the start-up restore, then one of the others. */
+export type AuthStatus =
+  'unknown' | 'restoring' | 'authenticated' | 'refreshing' | 'unauthenticated'
+
+/** The claims of a JWT access token as decoded by jwt-decode, with the role claims the defaults read. */
+export interface DefaultClaims extends JwtPayload {
+  roles?: string[]
+  role?: string
+  [claim: string]: unknown
+}
+
+/** A user object as the server returns it; bring your own type through the generics. */
+export type DefaultUser = Record<string, unknown>
+
+/**
+ * An auth endpoint: `'METHOD /path'`, a path (POST is assumed), `{ url, method }`, or `false` to
+ * disable it. Paths resolve against the page's origin; `baseURL` does not apply to them.
+ */
+export type EndpointOption = string | { url: string; method?: string } | false
+
+/** The auth endpoints; see {@link AuthOptions.endpoints}. */
+export interface EndpointsOptions {
+  /** @default 'POST /auth/login' */
+  login?: EndpointOption
+  /** @default 'POST /auth/refresh' */
+  refresh?: EndpointOption
+  /** @default 'POST /auth/logout' */
+  logout?: EndpointOption
+  /** Loads the user after login and restore, e.g. `'GET /auth/me'`. @default false */
+  user?: EndpointOption
+}
+
+/** Body mode: the server returns the refresh token in JSON; it is kept in memory only. */
+export interface BodyRefreshOptions {
+  /** Reads the refresh token from a login or refresh response body. */
+  read: (body: any) => string | null | undefined
+  /** Builds the JSON body of the refresh and logout requests, e.g. `{ refresh: token }`. */
+  send: (token: string) => Record<string, unknown>
+}
+
+/** Where the tokens are in the server's responses. */
+export interface TokensOptions {
+  /**
+   * Reads the access token from a login or refresh response body.
+   * @default reads `access_token`, then `accessToken`, then `access`, then `token`
+   */
+  access?: (body: any) => string | null | undefined
+  /**
+   * Reads the token's lifetime in seconds; when it returns nothing the JWT `exp` is used.
+   * @default reads `expires_in`
+   */
+  expiresIn?: (body: any) => number | string | null | undefined
+  /**
+   * `'cookie'`: the server keeps the refresh token in an HttpOnly cookie. An object: body mode.
+   * @default 'cookie'
+   */
+  refresh?: 'cookie' | BodyRefreshOptions
+}
+
+/** Copies a CSRF token into a header on refresh and logout. */
+export type CsrfOptions =
+  { header: string; cookie: string } | { header: string; value: () => string | null | undefined }
+
+/** Paths the guards navigate to. */
+export interface RoutesOptions {
+  /** @default '/login' */
+  login?: string
+  /** @default '/' */
+  home?: string
+  /** Where a user lacking a role goes; without it the navigation fails with `forbidden`. */
+  forbidden?: string
+}
+
+/** Options of {@link createAuth}; every one is optional. */
+export interface AuthOptions<TClaims = DefaultClaims, TUser = DefaultUser> {
+  /** Base of the requests made through `useAuthFetch()`. @default '' */
+  baseURL?: string
+  /** The auth endpoints. */
+  endpoints?: EndpointsOptions
+  /** Where the tokens are in responses, and where the refresh token lives. */
+  tokens?: TokensOptions
+  /** `credentials` of the login, refresh and logout requests. @default 'include' */
+  credentials?: RequestCredentials
+  /**
+   * Seconds before expiry at which a proactive refresh runs, capped at half the token's lifetime;
+   * `0` turns proactive refresh off. @default 30
+   */
+  refreshLeeway?: number
+  /**
+   * The only origins that receive the `Authorization` header or a token in a WebSocket URL.
+   * @default the origin of `baseURL`, or the page's origin
+   */
+  allowedOrigins?: string[]
+  /** Copies a CSRF cookie (or a value) into a header on refresh and logout. */
+  csrf?: CsrfOptions
+  /**
+   * Share login, logout and fresh tokens between tabs, and let one tab refresh at a time.
+   * `{ channel }` names the BroadcastChannel. @default true
+   */
+  crossTab?: boolean | { channel?: string }
+  /** At start-up, call the refresh endpoint once to restore a session from the cookie. @default true */
+  restore?: boolean
+  /** When given, the route guards are installed on it. */
+  router?: Router
+  /** Paths the guards use. */
+  routes?: RoutesOptions
+  /** The roles `meta.roles` checks. @default reads `claims.roles`, then `claims.role` */
+  roles?: (claims: TClaims | null, user: TUser | null) => string[]
+  /** The Vue devtools inspector and timeline. @default true in development builds */
+  devtools?: boolean
+  /** Extra ofetch options for the instance; user hooks still run. */
+  fetchOptions?: FetchOptions
+  /** Called once when the session ends without a logout (refresh rejected, revoked elsewhere). */
+  onSessionExpired?: (reason: AuthError) => void
+}
+
+/** Options of `logout()`. */
+export interface LogoutOptions {
+  /** Ask the server to revoke every session of the user. @default false */
+  everywhere?: boolean
+}
