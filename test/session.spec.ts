@@ -1,0 +1,433 @@
+// @vitest-environment happy-dom
+import { createPinia, setActivePinia } from 'pinia'
+import { createApp } from 'vue'
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { AuthError, createAuth, isAuthError, useAuth, useAuthFetch } from '../src'
+import { createFakeApi, deferred, json, jwt, setupAuth } from './utils'
+
+beforeEach(() => {
+  vi.useFakeTimers()
+})
+afterEach(() => {
+  vi.useRealTimers()
+})
+
+const credentials = { username: 'alice', password: 'secret' }
+
+async function signedIn(options: Parameters<typeof setupAuth>[0] = {}, ttl = 60) {
+  const api = createFakeApi({ ttl })
+  const ctx = setupAuth({ restore: false, ...options })
+  await ctx.store.login(credentials)
+  return { api, ...ctx }
+}
+
+describe('refresh rejected', () => {
+  it.each([400, 401, 403])(
+    'ends the session on %i and calls onSessionExpired once for many waiting requests',
+    async (status) => {
+      const onSessionExpired = vi.fn()
+      const { api, store, $fetch } = await signedIn({ onSessionExpired })
+      api.revoke()
+      api.refreshAnswers.push(json(status, { error: 'invalid_grant' }))
+      const results = await Promise.allSettled([1, 2, 3, 4, 5].map((i) => $fetch(`/r/${i}`)))
+      expect(results.every((r) => r.status === 'rejected')).toBe(true)
+      for (const r of results) {
+        expect(isAuthError((r as PromiseRejectedResult).reason, 'session_expired')).toBe(true)
+      }
+      expect(api.counts.refresh).toBe(1)
+      expect(onSessionExpired).toHaveBeenCalledOnce()
+      expect(onSessionExpired.mock.calls[0]![0]).toBeInstanceOf(AuthError)
+      expect(store.status).toBe('unauthenticated')
+      expect(store.accessToken).toBeNull()
+      expect(store.error?.code).toBe('session_expired')
+    },
+  )
+
+  it('does not call onSessionExpired when a start-up restore finds no session', async () => {
+    const api = createFakeApi()
+    api.refreshAnswers.push(json(401, { error: 'invalid_grant' }))
+    const onSessionExpired = vi.fn()
+    const { auth, store } = setupAuth({ onSessionExpired })
+    expect(store.status).toBe('restoring')
+    await auth.ready
+    expect(store.status).toBe('unauthenticated')
+    expect(store.error).toBeNull()
+    expect(onSessionExpired).not.toHaveBeenCalled()
+  })
+
+  it('restores a session at start-up with one refresh shared by early requests', async () => {
+    const api = createFakeApi()
+    const { auth, store, $fetch } = setupAuth()
+    const early = $fetch('/items')
+    await auth.ready
+    expect(store.status).toBe('authenticated')
+    await expect(early).resolves.toEqual({ ok: true, path: '/items' })
+    expect(api.counts.refresh).toBe(1)
+  })
+})
+
+describe('transient refresh failures', () => {
+  it.each([
+    ['503', () => json(503, { error: 'unavailable' }), 'server'],
+    ['500', () => json(500, { error: 'boom' }), 'server'],
+    ['429', () => json(429, { error: 'slow down' }), 'server'],
+    [
+      'a dropped connection',
+      () => {
+        throw new TypeError('fetch failed')
+      },
+      'network',
+    ],
+  ] as const)('keeps the session on %s and recovers with backoff', async (_, answer, code) => {
+    const onSessionExpired = vi.fn()
+    const { api, store, $fetch } = await signedIn({ onSessionExpired })
+    api.revoke()
+    api.refreshAnswers.push(answer, answer)
+    const first = await $fetch('/a').catch((e) => e)
+    expect(isAuthError(first, code)).toBe(true)
+    expect(store.error).toBe(first)
+    expect(store.status).toBe('authenticated')
+    expect(store.isAuthenticated).toBe(true)
+
+    // The next attempt waits for the backoff (1 s scaled by 0.5–1) instead of hammering.
+    const second = $fetch('/b').catch((e) => e)
+    await vi.advanceTimersByTimeAsync(400)
+    expect(api.counts.refresh).toBe(1)
+    await vi.advanceTimersByTimeAsync(700)
+    expect(api.counts.refresh).toBe(2)
+    expect(isAuthError(await second, code)).toBe(true)
+
+    // Then 2 s × jitter; after that the server is back.
+    const third = $fetch('/c')
+    await vi.advanceTimersByTimeAsync(2100)
+    await expect(third).resolves.toEqual({ ok: true, path: '/c' })
+    expect(api.counts.refresh).toBe(3)
+    expect(store.status).toBe('authenticated')
+    expect(store.error).toBeNull()
+    expect(onSessionExpired).not.toHaveBeenCalled()
+  })
+
+  it('honours Retry-After', async () => {
+    const { api, $fetch } = await signedIn()
+    api.revoke()
+    api.refreshAnswers.push(json(503, {}, { 'retry-after': '10' }))
+    await $fetch('/a').catch(() => {})
+    const retry = $fetch('/b')
+    await vi.advanceTimersByTimeAsync(9_900)
+    expect(api.counts.refresh).toBe(1)
+    await vi.advanceTimersByTimeAsync(200)
+    await expect(retry).resolves.toBeTruthy()
+    expect(api.counts.refresh).toBe(2)
+  })
+
+  it('retries by itself on the timer after a failed proactive refresh', async () => {
+    const { api, store } = await signedIn({ refreshLeeway: 30 })
+    api.refreshAnswers.push(json(503, {}))
+    await vi.advanceTimersByTimeAsync(30_000)
+    expect(api.counts.refresh).toBe(1)
+    expect(store.error?.code).toBe('server')
+    await vi.advanceTimersByTimeAsync(1_000)
+    expect(api.counts.refresh).toBe(2)
+    expect(store.error).toBeNull()
+  })
+
+  it('backs off exponentially with jitter, capped at 30 s', async () => {
+    const { api, $fetch } = await signedIn({ refreshLeeway: 0 })
+    const at: number[] = []
+    api.revoke()
+    for (let i = 0; i < 12; i++) {
+      api.refreshAnswers.push(() => {
+        at.push(Date.now())
+        return json(503, {})
+      })
+    }
+    // One failed request; from then on the timer keeps retrying the rejected token by itself.
+    await $fetch('/a').catch(() => {})
+    await vi.advanceTimersByTimeAsync(5 * 60_000)
+    const gaps = at.slice(1).map((t, i) => t - at[i]!)
+    expect(gaps.length).toBeGreaterThan(8)
+    expect(gaps[0]).toBeGreaterThanOrEqual(500)
+    expect(gaps[0]).toBeLessThanOrEqual(1000)
+    expect(gaps[3]).toBeGreaterThanOrEqual(4000)
+    expect(Math.max(...gaps)).toBeLessThanOrEqual(30_000)
+    expect(gaps.at(-1)).toBeGreaterThanOrEqual(15_000)
+  })
+
+  it('sends nothing while offline and refreshes when the browser is back online', async () => {
+    const { api, store, $fetch } = await signedIn({ refreshLeeway: 30 })
+    vi.spyOn(navigator, 'onLine', 'get').mockReturnValue(false)
+    await vi.advanceTimersByTimeAsync(30_000)
+    expect(api.counts.refresh).toBe(0)
+    expect(store.error?.code).toBe('network')
+    await vi.advanceTimersByTimeAsync(60_000)
+    const offline = await $fetch('/a').catch((e) => e)
+    expect(isAuthError(offline, 'network')).toBe(true)
+    expect(api.counts.refresh).toBe(0)
+    expect(store.isAuthenticated).toBe(true)
+
+    vi.spyOn(navigator, 'onLine', 'get').mockReturnValue(true)
+    window.dispatchEvent(new Event('online'))
+    await vi.advanceTimersByTimeAsync(1_000)
+    expect(api.counts.refresh).toBe(1)
+    expect(store.status).toBe('authenticated')
+    expect(store.error).toBeNull()
+  })
+})
+
+describe('logout', () => {
+  it('clears the token before the server answers, even when the request fails', async () => {
+    const { api, store } = await signedIn()
+    const gate = deferred<Response>()
+    api.fetch.mockImplementationOnce(() => gate.promise)
+    const out = store.logout()
+    expect(store.accessToken).toBeNull()
+    expect(store.status).toBe('unauthenticated')
+    gate.reject(new TypeError('fetch failed'))
+    const error = await out.catch((e) => e)
+    expect(isAuthError(error, 'network')).toBe(true)
+    expect(store.accessToken).toBeNull()
+  })
+
+  it('cannot be undone by a refresh that was in flight', async () => {
+    const { api, store, $fetch } = await signedIn()
+    api.revoke()
+    const gate = deferred<Response>()
+    api.refreshAnswers.push(() => gate.promise)
+    const waiting = $fetch('/a').catch((e) => e)
+    await vi.advanceTimersByTimeAsync(0)
+    expect(store.status).toBe('refreshing')
+    const out = store.logout()
+    gate.resolve(json(200, api.tokenBody()))
+    await out
+    const error = await waiting
+    expect(isAuthError(error)).toBe(true)
+    expect(store.status).toBe('unauthenticated')
+    expect(store.accessToken).toBeNull()
+    // The logout request went after the refresh landed, so it carried the newest cookie.
+    const order = api.requests.map((r) => r.path).filter((p) => p.startsWith('/auth/'))
+    expect(order.slice(-2)).toEqual(['/auth/refresh', '/auth/logout'])
+  })
+
+  it('sends { everywhere: true } for logout everywhere', async () => {
+    const { api, store } = await signedIn()
+    await store.logout({ everywhere: true })
+    expect(api.requests.at(-1)!.body).toEqual({ everywhere: true })
+  })
+})
+
+describe('body mode', () => {
+  it('keeps the refresh token in memory and always sends the rotated one', async () => {
+    let serial = 0
+    const sent: unknown[] = []
+    const api = createFakeApi()
+    const realFetch = api.fetch.getMockImplementation()!
+    api.fetch.mockImplementation(async (input, init) => {
+      const path = new URL(String(input), 'http://app.test').pathname
+      if (path === '/auth/login' || path === '/auth/refresh' || path === '/auth/logout') {
+        if (path !== '/auth/login') sent.push(JSON.parse(String(init?.body)))
+        if (path === '/auth/logout') return json(200, {})
+        return json(200, { ...api.tokenBody(), refresh_token: `rt-${++serial}` })
+      }
+      return realFetch(input, init)
+    })
+    const { store } = setupAuth({
+      tokens: { refresh: { read: (b) => b.refresh_token, send: (t) => ({ refresh: t }) } },
+    })
+    expect(store.status).toBe('unauthenticated') // nothing to restore from after a reload
+    await store.login(credentials)
+    await store.refresh()
+    await store.refresh()
+    await store.logout({ everywhere: true })
+    expect(sent).toEqual([
+      { refresh: 'rt-1' },
+      { refresh: 'rt-2' },
+      { refresh: 'rt-3', everywhere: true },
+    ])
+  })
+})
+
+describe('tokens', () => {
+  it('refreshes proactively refreshLeeway seconds before expiry', async () => {
+    const { api } = await signedIn({ refreshLeeway: 30 }, 300)
+    await vi.advanceTimersByTimeAsync(269_000)
+    expect(api.counts.refresh).toBe(0)
+    await vi.advanceTimersByTimeAsync(1_000)
+    expect(api.counts.refresh).toBe(1)
+  })
+
+  it('caps the leeway at half the lifetime of a short token', async () => {
+    const { api } = await signedIn({ refreshLeeway: 30 }, 4)
+    await vi.advanceTimersByTimeAsync(1_900)
+    expect(api.counts.refresh).toBe(0)
+    await vi.advanceTimersByTimeAsync(100)
+    expect(api.counts.refresh).toBe(1)
+  })
+
+  it('does not refresh proactively with refreshLeeway 0', async () => {
+    const { api } = await signedIn({ refreshLeeway: 0 })
+    await vi.advanceTimersByTimeAsync(120_000)
+    expect(api.counts.refresh).toBe(0)
+  })
+
+  it.each([-10, 10])(
+    'places expiry on the local clock when the client clock is %i minutes off',
+    async (minutes) => {
+      const api = createFakeApi()
+      const serverNow = Date.now()
+      vi.setSystemTime(serverNow + minutes * 60_000)
+      const iat = Math.floor(serverNow / 1000)
+      const token = jwt({ sub: 'alice', iat, exp: iat + 120 })
+      api.fetch.mockImplementationOnce(async () =>
+        json(200, { access_token: token }, { date: new Date(serverNow).toUTCString() }),
+      )
+      const { store } = setupAuth({ restore: false, refreshLeeway: 30 })
+      await store.login(credentials)
+      const left = store.expiresAt! - Date.now()
+      // 120 s of validity on the server's clock, estimated conservatively (≤ 1 s early).
+      expect(left).toBeGreaterThan(118_000)
+      expect(left).toBeLessThanOrEqual(120_000)
+      await vi.advanceTimersByTimeAsync(85_000)
+      expect(api.counts.refresh).toBe(0)
+      await vi.advanceTimersByTimeAsync(6_000)
+      expect(api.counts.refresh).toBe(1)
+    },
+  )
+
+  it('uses the token iat for skew when there is no Date header', async () => {
+    const api = createFakeApi()
+    const serverNow = Date.now()
+    vi.setSystemTime(serverNow - 10 * 60_000)
+    const iat = Math.floor(serverNow / 1000)
+    api.fetch.mockImplementationOnce(async () =>
+      json(200, { access_token: jwt({ iat, exp: iat + 60 }) }),
+    )
+    const { store } = setupAuth({ restore: false })
+    await store.login(credentials)
+    expect(store.expiresAt! - Date.now()).toBeGreaterThan(58_000)
+    expect(store.expiresAt! - Date.now()).toBeLessThanOrEqual(60_000)
+  })
+
+  it('accepts an opaque token with expires_in', async () => {
+    const api = createFakeApi()
+    api.fetch.mockImplementationOnce(async () =>
+      json(200, { token: 'opaque-123', expires_in: '90' }),
+    )
+    const { store } = setupAuth({ restore: false })
+    await store.login(credentials)
+    expect(store.accessToken).toBe('opaque-123')
+    expect(store.claims).toBeNull()
+    expect(store.expiresAt).toBe(Date.now() + 90_000)
+  })
+
+  it('accepts a JWT without exp and relies on 401-driven refresh', async () => {
+    const api = createFakeApi()
+    api.fetch.mockImplementationOnce(async () => json(200, { accessToken: jwt({ sub: 'x' }) }))
+    const { store } = setupAuth({ restore: false })
+    await store.login(credentials)
+    expect(store.claims).toEqual({ sub: 'x' })
+    expect(store.expiresAt).toBeNull()
+    await vi.advanceTimersByTimeAsync(3_600_000)
+    expect(api.counts.refresh).toBe(0)
+  })
+
+  it.each([
+    ['a body without a token', () => json(200, { ok: true })],
+    ['an empty token', () => json(200, { access_token: '' })],
+    [
+      'a non-JSON body',
+      () => new Response('<html>oops</html>', { headers: { 'content-type': 'text/html' } }),
+    ],
+    ['an empty body', () => new Response(null, { status: 200 })],
+  ])('rejects a login response with %s as bad_response', async (_, answer) => {
+    const api = createFakeApi()
+    api.fetch.mockImplementationOnce(async () => answer())
+    const { store } = setupAuth({ restore: false })
+    const error = await store.login(credentials).catch((e) => e)
+    expect(isAuthError(error, 'bad_response')).toBe(true)
+    expect(error.message).toMatch(/access_token/)
+    expect(store.isAuthenticated).toBe(false)
+  })
+
+  it('treats a refresh answered without a token as bad_response and keeps the session', async () => {
+    const { api, store } = await signedIn()
+    api.refreshAnswers.push(json(200, { nope: 1 }))
+    const error = await store.refresh().catch((e) => e)
+    expect(isAuthError(error, 'bad_response')).toBe(true)
+    expect(store.isAuthenticated).toBe(true)
+  })
+
+  it("keeps the server's message as the cause of invalid_credentials", async () => {
+    createFakeApi()
+    const { store } = setupAuth({ restore: false })
+    const error = await store.login({ username: 'alice', password: 'nope' }).catch((e) => e)
+    expect(isAuthError(error, 'invalid_credentials')).toBe(true)
+    expect(error.status).toBe(401)
+    expect(error.message).toContain('Wrong username or password.')
+    expect(error.cause.data).toEqual({
+      error: 'invalid_credentials',
+      message: 'Wrong username or password.',
+    })
+  })
+})
+
+describe('store', () => {
+  it('keeps the token out of pinia.state', async () => {
+    const { store, pinia } = await signedIn()
+    expect(store.accessToken).toMatch(/\./)
+    expect(JSON.stringify(pinia.state.value)).not.toContain(store.accessToken!)
+    expect(Object.keys(pinia.state.value.auth!)).toEqual(['status', 'user'])
+  })
+
+  it('reads roles from claims and checks them', async () => {
+    const { store } = await signedIn()
+    expect(store.roles).toEqual(['user'])
+    expect(store.hasRole('user')).toBe(true)
+    expect(store.hasRole('admin')).toBe(false)
+  })
+
+  it('copies a readable CSRF cookie into a header on refresh and logout', async () => {
+    document.cookie = 'XSRF-TOKEN=abc123; path=/'
+    const { api, store } = await signedIn({
+      csrf: { header: 'x-xsrf-token', cookie: 'XSRF-TOKEN' },
+    })
+    await store.refresh()
+    await store.logout()
+    const [login, refresh, logout] = api.requests.filter((r) => r.path.startsWith('/auth/'))
+    expect(login!.headers.get('x-xsrf-token')).toBeNull()
+    expect(refresh!.headers.get('x-xsrf-token')).toBe('abc123')
+    expect(logout!.headers.get('x-xsrf-token')).toBe('abc123')
+  })
+
+  it('copies a csrf value() into a header', async () => {
+    const { api, store } = await signedIn({ csrf: { header: 'x-csrf', value: () => 'v1' } })
+    await store.refresh()
+    expect(api.requests.at(-1)!.headers.get('x-csrf')).toBe('v1')
+  })
+})
+
+describe('misconfiguration', () => {
+  it('throws misconfigured from app.use(auth) before Pinia', () => {
+    const app = createApp({})
+    const error = (() => {
+      try {
+        app.use(createAuth())
+      } catch (e) {
+        return e
+      }
+    })()
+    expect(isAuthError(error, 'misconfigured')).toBe(true)
+    expect((error as Error).message).toMatch(/app\.use\(createPinia\(\)\) first/)
+  })
+
+  it('throws misconfigured from useAuth() and useAuthFetch() before the plugin', () => {
+    setActivePinia(undefined)
+    expect(() => useAuth()).toThrowError(/no active Pinia/)
+    setActivePinia(createPinia())
+    expect(() => useAuth()).toThrowError(/app\.use\(auth\)/)
+    expect(() => useAuthFetch()).toThrowError(AuthError)
+  })
+
+  it('rejects a negative refreshLeeway with a clear message', () => {
+    expect(() => createAuth({ refreshLeeway: -1 })).toThrowError(/refreshLeeway/)
+  })
+})

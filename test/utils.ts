@@ -1,0 +1,164 @@
+import { UnsecuredJWT } from 'jose'
+import { createPinia } from 'pinia'
+import { createApp, defineComponent, h, type App } from 'vue'
+import { afterEach, vi } from 'vitest'
+import { createAuth, type AuthOptions } from '../src'
+
+/** A promise with its resolvers, to order races by hand (Promise.withResolvers needs Node 22). */
+export function deferred<T = void>() {
+  let resolve!: (value: T) => void
+  let reject!: (reason: unknown) => void
+  const promise = new Promise<T>((res, rej) => {
+    resolve = res
+    reject = rej
+  })
+  return { promise, resolve, reject }
+}
+
+/** An unsigned JWT: jwt-decode reads it, which is all the client ever does with a token. */
+export function jwt(claims: Record<string, unknown>): string {
+  return new UnsecuredJWT(claims).encode()
+}
+
+export interface RecordedRequest {
+  method: string
+  url: string
+  path: string
+  origin: string
+  authorization: string | null
+  headers: Headers
+  body: any
+}
+
+type Answer = Response | Promise<Response> | (() => Response | Promise<Response>)
+
+export const json = (status: number, body: unknown, headers: Record<string, string> = {}) =>
+  new Response(JSON.stringify(body), {
+    status,
+    headers: { 'content-type': 'application/json', ...headers },
+  })
+
+/**
+ * An in-process API whose clock and answers the test controls: it issues JWTs with `exp` on the
+ * (fake) clock, accepts only the newest token, and answers refreshes from a queue when one is set.
+ */
+export function createFakeApi({ ttl = 60, origin = 'http://app.test' } = {}) {
+  let serial = 0
+  let current: string | null = null
+  const requests: RecordedRequest[] = []
+  const refreshAnswers: Answer[] = []
+  const counts = { refresh: 0, login: 0, logout: 0 }
+
+  function issue(extra: Record<string, unknown> = {}) {
+    serial++
+    const now = Math.floor(Date.now() / 1000)
+    current = jwt({ sub: 'alice', n: serial, roles: ['user'], iat: now, exp: now + ttl, ...extra })
+    return current
+  }
+  const tokenBody = () => ({ access_token: issue(), expires_in: ttl })
+
+  async function handle(input: RequestInfo | URL, init: RequestInit = {}): Promise<Response> {
+    const url = new URL(String(input instanceof Request ? input.url : input), origin)
+    const headers = new Headers(init.headers)
+    const text = typeof init.body === 'string' ? init.body : undefined
+    const record: RecordedRequest = {
+      method: (init.method ?? 'GET').toUpperCase(),
+      url: url.href,
+      path: url.pathname,
+      origin: url.origin,
+      authorization: headers.get('authorization'),
+      headers,
+      body: text ? JSON.parse(text) : undefined,
+    }
+    requests.push(record)
+    if (url.pathname === '/auth/login') {
+      counts.login++
+      return record.body?.password === 'secret'
+        ? json(200, tokenBody())
+        : json(401, { error: 'invalid_credentials', message: 'Wrong username or password.' })
+    }
+    if (url.pathname === '/auth/refresh') {
+      counts.refresh++
+      const answer = refreshAnswers.shift()
+      if (answer) return typeof answer === 'function' ? answer() : answer
+      return json(200, tokenBody())
+    }
+    if (url.pathname === '/auth/logout') {
+      counts.logout++
+      current = null
+      return json(200, { ok: true })
+    }
+    if (url.origin !== origin) return json(200, { elsewhere: true })
+    return record.authorization === `Bearer ${current}` && current
+      ? json(200, { ok: true, path: url.pathname })
+      : json(401, { error: 'invalid_token' })
+  }
+
+  const fetch = vi.fn(handle)
+  vi.stubGlobal('fetch', fetch)
+  return {
+    fetch,
+    requests,
+    refreshAnswers,
+    counts,
+    issue,
+    tokenBody,
+    /** Makes the server reject every token issued so far (as a revocation would). */
+    revoke() {
+      current = null
+    },
+    get current() {
+      return current
+    },
+  }
+}
+
+const mounted = new Set<App>()
+afterEach(() => {
+  // Unmounting stops each session's timers and window listeners, so tests cannot leak into others.
+  for (const app of mounted) app.unmount()
+  mounted.clear()
+})
+
+/** A real Vue app with a real Pinia and the plugin installed, mounted when there is a DOM. */
+export function setupAuth<TClaims = any, TUser = any>(options: AuthOptions<TClaims, TUser> = {}) {
+  const app = createApp(defineComponent({ render: () => h('div') }))
+  const pinia = createPinia()
+  const auth = createAuth<TClaims, TUser>(options)
+  app.use(pinia).use(auth)
+  if (typeof document !== 'undefined') {
+    app.mount(document.createElement('div'))
+    mounted.add(app)
+  }
+  return { app, pinia, auth, store: auth.store, $fetch: auth.fetch }
+}
+
+/** Lets pending promise callbacks run (fake timers do not advance microtasks by themselves). */
+export const flush = () => vi.advanceTimersByTimeAsync(0)
+
+/**
+ * Runs the demo server in its own process, so its clock is not the one a test mocks.
+ * Resolves with its URL; `stop()` ends the process.
+ */
+export async function startServerProcess(env: Record<string, string> = {}) {
+  const { spawn } = await import('node:child_process')
+  const child = spawn(process.execPath, ['playground/server/main.js'], {
+    env: { ...process.env, PORT: '0', ...env },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  })
+  const url = await new Promise<string>((resolve, reject) => {
+    child.once('exit', (code) => reject(new Error(`demo server exited with ${code}`)))
+    child.stdout.on('data', (chunk: Buffer) => {
+      const match = /https?:\/\/[\d.:[\]a-z]+/i.exec(chunk.toString())
+      if (match) resolve(match[0])
+    })
+  })
+  return {
+    url,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        child.once('exit', () => resolve())
+        child.kill('SIGTERM')
+      }),
+  }
+}
