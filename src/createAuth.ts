@@ -3,6 +3,7 @@ import type { Pinia } from 'pinia'
 import type { App } from 'vue'
 import { AuthError } from './errors'
 import { isClient } from './env'
+import { installGuards } from './guards'
 import { resolveOptions } from './options'
 import { createSession } from './session'
 import { sessionKey, sessions, storeOf, type AuthStore } from './store'
@@ -64,10 +65,13 @@ export function createAuth<TClaims = DefaultClaims, TUser = DefaultUser>(
       app.provide(sessionKey, session)
       // Create the store now so its state exists before the first navigation or render.
       storeOf(pinia)
+      if (resolved.router) app.onUnmount(installGuards(resolved.router, session))
       if (isClient) {
         session.start()
         app.onUnmount(session.stop)
         void session.restore()
+      } else {
+        session.settle()
       }
     },
   }

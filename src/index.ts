@@ -1,11 +1,14 @@
 export { createAuth } from './createAuth'
 export { useAuth } from './store'
 export { useAuthFetch } from './useAuthFetch'
+export { useTokenExpiry } from './useTokenExpiry'
 export { AuthError, isAuthError } from './errors'
 
 export type { AuthPlugin } from './createAuth'
 export type { AuthActions, AuthGetters, AuthState, AuthStore } from './store'
 export type { AuthErrorCode } from './errors'
+export type { AuthEvent } from './session'
+export type { UseTokenExpiryReturn } from './useTokenExpiry'
 export type {
   AuthOptions,
   AuthStatus,
@@ -19,3 +22,14 @@ export type {
   RoutesOptions,
   TokensOptions,
 } from './types'
+
+declare module 'vue-router' {
+  interface RouteMeta {
+    /** Only signed-in users may enter; guests go to `routes.login` with `?redirect=`. */
+    requiresAuth?: boolean
+    /** Only guests may enter; signed-in users go to `routes.home`. */
+    guestOnly?: boolean
+    /** The user needs one of these roles (implies `requiresAuth`). */
+    roles?: string[]
+  }
+}

@@ -1,6 +1,7 @@
 import type { FetchOptions } from 'ofetch'
 import type { Router } from 'vue-router'
 import { AuthError } from './errors'
+import type { AuthEvent } from './session'
 import type {
   AuthOptions,
   BodyRefreshOptions,
@@ -37,6 +38,7 @@ export interface ResolvedOptions<TClaims = DefaultClaims, TUser = unknown> {
   devtools: boolean
   fetchOptions: FetchOptions
   onSessionExpired: ((reason: AuthError) => void) | null
+  onEvent: ((event: AuthEvent) => void) | null
 }
 
 function endpoint(option: EndpointOption | undefined, fallback: string | false): Endpoint | null {
@@ -87,6 +89,7 @@ export function resolveOptions<TClaims, TUser>(
     devtools = true,
     fetchOptions = {},
     onSessionExpired,
+    onEvent,
   } = options
 
   if (!(refreshLeeway >= 0)) {
@@ -144,6 +147,7 @@ export function resolveOptions<TClaims, TUser>(
     devtools,
     fetchOptions,
     onSessionExpired: onSessionExpired ?? null,
+    onEvent: onEvent ?? null,
   }
 }
 

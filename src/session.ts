@@ -68,6 +68,7 @@ export function createSession<TClaims, TUser>(options: ResolvedOptions<TClaims, 
   const ready = new Promise<void>((resolve) => (resolveReady = resolve))
 
   function emit(event: AuthEvent) {
+    options.onEvent?.(event)
     for (const listener of listeners) listener(event)
   }
 
@@ -269,6 +270,17 @@ export function createSession<TClaims, TUser>(options: ResolvedOptions<TClaims, 
   // --- actions --------------------------------------------------------------------------------
 
   async function login(credentials: Record<string, unknown>): Promise<void> {
+    api.loggingIn = true
+    try {
+      await signIn(credentials)
+      // With a router: go to the `redirect` query if it is a safe same-origin path, else home.
+      await api.afterLogin?.()
+    } finally {
+      api.loggingIn = false
+    }
+  }
+
+  async function signIn(credentials: Record<string, unknown>): Promise<void> {
     const endpoint = endpoints.login
     if (!endpoint) {
       throw report(
@@ -416,7 +428,12 @@ export function createSession<TClaims, TUser>(options: ResolvedOptions<TClaims, 
     for (const cleanup of cleanups.splice(0)) cleanup()
   }
 
-  return {
+  /** The roles `meta.roles` and `hasRole` check. */
+  function roles(): string[] {
+    return options.roles(tokens.value?.claims ?? null, user.value)
+  }
+
+  const api = {
     options,
     tokens,
     status,
@@ -433,6 +450,14 @@ export function createSession<TClaims, TUser>(options: ResolvedOptions<TClaims, 
     refresh,
     restore,
     fetchUser,
+    roles,
+    /** Set by the guards: navigates after a successful login. */
+    afterLogin: null as (() => Promise<void>) | null,
+    loggingIn: false,
+    /** Outside a browser there is no cookie to restore from: the session is known to be empty. */
+    settle() {
+      resolveReady()
+    },
     tokenForRequest,
     tokenAfterUnauthorized,
     report,
@@ -446,4 +471,5 @@ export function createSession<TClaims, TUser>(options: ResolvedOptions<TClaims, 
       return () => listeners.delete(listener)
     },
   }
+  return api
 }

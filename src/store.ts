@@ -77,7 +77,7 @@ const useAuthStore = defineStore('auth', () => {
   const session = sessions.get(getActivePinia()!)!
   const { tokens } = session
   const claims = computed(() => tokens.value?.claims ?? null)
-  const roles = computed(() => session.options.roles(claims.value, session.user.value))
+  const roles = computed(() => session.roles())
   return {
     status: session.status,
     user: session.user,

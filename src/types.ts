@@ -2,6 +2,7 @@ import type { JwtPayload } from 'jwt-decode'
 import type { FetchOptions } from 'ofetch'
 import type { Router } from 'vue-router'
 import type { AuthError } from './errors'
+import type { AuthEvent } from './session'
 
 /** Where the session is: `unknown` before the start-up restore, then one of the others. */
 export type AuthStatus =
@@ -117,6 +118,11 @@ export interface AuthOptions<TClaims = DefaultClaims, TUser = DefaultUser> {
   fetchOptions?: FetchOptions
   /** Called once when the session ends without a logout (refresh rejected, revoked elsewhere). */
   onSessionExpired?: (reason: AuthError) => void
+  /**
+   * Called for every session event (login, logout, 401, refresh start / success / failure, replay,
+   * session expired), for logs and analytics. Events never carry a token.
+   */
+  onEvent?: (event: AuthEvent) => void
 }
 
 /** Options of `logout()`. */

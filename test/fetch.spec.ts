@@ -200,3 +200,23 @@ describe('instance', () => {
     expect(onRequest).toHaveBeenCalledOnce()
   })
 })
+
+describe('events', () => {
+  it('reports login, 401, refresh and replay in order through onEvent, without tokens', async () => {
+    const events: { type: string }[] = []
+    const { api, $fetch, store } = await signedIn({ onEvent: (event) => events.push(event) })
+    api.revoke()
+    await $fetch('/items')
+    await store.logout()
+    expect(events.map((e) => e.type)).toEqual([
+      'login',
+      'unauthorized',
+      'refresh:start',
+      'refresh:success',
+      'replay',
+      'logout',
+    ])
+    expect(events[1]).toMatchObject({ method: 'GET', url: '/items' })
+    expect(JSON.stringify(events)).not.toMatch(/eyJ/)
+  })
+})

@@ -1,0 +1,43 @@
+import { computed, getCurrentScope, onScopeDispose, shallowRef, type ComputedRef } from 'vue'
+import { isClient } from './env'
+import { currentSession } from './store'
+
+/** What {@link useTokenExpiry} returns. */
+export interface UseTokenExpiryReturn {
+  /** When the access token expires (ms since epoch, local clock, skew-corrected), or `null`. */
+  expiresAt: ComputedRef<number | null>
+  /** Whole seconds until expiry (never negative), or `null` without an expiring token. */
+  secondsLeft: ComputedRef<number | null>
+  isExpired: ComputedRef<boolean>
+}
+
+/**
+ * A countdown of the access token, ticking once a second while the calling component (or effect
+ * scope) is alive; outside a scope it does not tick.
+ *
+ * @example
+ * ```vue
+ * <script setup lang="ts">
+ * const { secondsLeft } = useTokenExpiry()
+ * </script>
+ * <template>Token expires in {{ secondsLeft }} s</template>
+ * ```
+ */
+export function useTokenExpiry(): UseTokenExpiryReturn {
+  const session = currentSession('useTokenExpiry()')
+  const now = shallowRef(Date.now())
+  if (isClient && getCurrentScope()) {
+    const timer = setInterval(() => (now.value = Date.now()), 1000)
+    onScopeDispose(() => clearInterval(timer))
+  }
+  const expiresAt = computed(() => session.tokens.value?.expiresAt ?? null)
+  return {
+    expiresAt,
+    secondsLeft: computed(() =>
+      expiresAt.value === null
+        ? null
+        : Math.max(0, Math.ceil((expiresAt.value - now.value) / 1000)),
+    ),
+    isExpired: computed(() => expiresAt.value !== null && now.value >= expiresAt.value),
+  }
+}
