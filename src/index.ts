@@ -13,6 +13,7 @@ export type {
   AuthOptions,
   AuthStatus,
   BodyRefreshOptions,
+  CrossTabOptions,
   CsrfOptions,
   DefaultClaims,
   DefaultUser,

@@ -30,7 +30,7 @@ export interface ResolvedOptions<TClaims = DefaultClaims, TUser = unknown> {
   refreshLeeway: number
   allowedOrigins: string[] | null
   csrf: CsrfOptions | null
-  crossTab: { channel: string } | null
+  crossTab: { channel: string; lockTimeout: number } | null
   restore: boolean
   router: Router | null
   routes: { login: string; home: string; forbidden: string | null }
@@ -109,10 +109,8 @@ export function resolveOptions<TClaims, TUser>(
     )
   }
   const baseOrigin = absoluteOrigin(baseURL)
-  const channel =
-    typeof crossTab === 'object' && crossTab.channel
-      ? crossTab.channel
-      : `vue-refresh-auth:${baseURL || '/'}`
+  const tabOptions = typeof crossTab === 'object' ? crossTab : {}
+  const channel = tabOptions.channel || `vue-refresh-auth:${baseURL || '/'}`
 
   return {
     baseURL,
@@ -135,7 +133,8 @@ export function resolveOptions<TClaims, TUser>(
         ? [baseOrigin]
         : null,
     csrf: csrf ?? null,
-    crossTab: crossTab === false ? null : { channel },
+    crossTab:
+      crossTab === false ? null : { channel, lockTimeout: tabOptions.lockTimeout ?? 10_000 },
     restore,
     router: router ?? null,
     routes: {

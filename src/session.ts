@@ -1,10 +1,11 @@
 import { ofetch } from 'ofetch'
-import { shallowRef, type Ref, type ShallowRef } from 'vue'
+import { shallowRef, toRaw, type Ref, type ShallowRef } from 'vue'
 import { AuthError, retryAfterMs, toAuthError } from './errors'
-import { isOffline, lazyFetch, listen, readCookie } from './env'
+import { isClient, isOffline, lazyFetch, listen, readCookie } from './env'
 import { createAuthFetch } from './fetch'
 import type { Endpoint, ResolvedOptions } from './options'
-import { readTokenSet, type TokenSet } from './tokens'
+import { decodeClaims, readTokenSet, type TokenSet } from './tokens'
+import { createTabSync, type SharedTokens, type TabMessage, type TabSync } from './crossTab'
 import type { AuthStatus, LogoutOptions } from './types'
 
 /** Something that happened to the session, for the devtools timeline and the playground's log. */
@@ -17,6 +18,7 @@ export type AuthEvent =
   | { type: 'refresh:failure'; duration: number; error: AuthError }
   | { type: 'replay'; method: string; url: string }
   | { type: 'session:expired'; error: AuthError }
+  | { type: 'tab:sent' | 'tab:received'; message: TabMessage['type'] }
 
 /** Backoff of the refresh after transient failures, for devtools and tests. */
 export interface BackoffState {
@@ -61,6 +63,7 @@ export function createSession<TClaims, TUser>(options: ResolvedOptions<TClaims, 
   let expiredNotified = false
   let timer: ReturnType<typeof setTimeout> | undefined
   let restoring: Promise<void> | null = null
+  let tabs: TabSync | null = null
   const listeners = new Set<(event: AuthEvent) => void>()
   const cleanups: (() => void)[] = []
 
@@ -231,24 +234,44 @@ export function createSession<TClaims, TUser>(options: ResolvedOptions<TClaims, 
         ),
       )
     }
-    const hadSession = tokens.value !== null
+    const before = tokens.value
+    const hadSession = before !== null
     status.value = hadSession ? 'refreshing' : 'restoring'
     const started = Date.now()
     emit({ type: 'refresh:start', reason: hadSession ? 'expiry' : 'restore' })
-    let set: TokenSet<TClaims>
+    let set: TokenSet<TClaims> | null
     try {
-      const response = await request(endpoint, bodyMode ? bodyMode.send(refreshToken!) : undefined)
-      set = readTokenSet<TClaims>(options, response._data, response.headers, Date.now(), 'refresh')
-      const rotated = bodyMode?.read(response._data)
-      // Kept even when the answer is dropped below: a logout waiting on this flight sends it.
-      if (rotated) refreshToken = rotated
+      // The lock covers the HTTP call only; accepting the token (watchers, callbacks) runs after.
+      set = await lockRefresh(async () => {
+        // Another tab may have refreshed while this one waited for the lock: use its token.
+        if (adoptedSince(before)) return null
+        const response = await request(
+          endpoint,
+          bodyMode ? bodyMode.send(refreshToken!) : undefined,
+        )
+        const fresh = readTokenSet<TClaims>(
+          options,
+          response._data,
+          response.headers,
+          Date.now(),
+          'refresh',
+        )
+        const rotated = bodyMode?.read(response._data)
+        // Kept even when the answer is dropped below: a logout waiting on this flight sends it.
+        if (rotated) refreshToken = rotated
+        // Announced before the lock is released, so the next tab in line finds it.
+        if (gen === generation) share('token', fresh)
+        return fresh
+      })
     } catch (cause) {
       const err = toAuthError(cause, 'refresh', 'session_expired')
       emit({ type: 'refresh:failure', duration: Date.now() - started, error: err })
       if (gen !== generation) throw endedMeanwhile()
       if (err.code === 'session_expired') {
-        if (hadSession) expire(err)
-        else {
+        if (hadSession) {
+          expire(err)
+          post({ type: 'expired', reason: err.message })
+        } else {
           // Restore found no session: nothing ended, so this is not an error for the app.
           clearSession()
           error.value = null
@@ -264,7 +287,81 @@ export function createSession<TClaims, TUser>(options: ResolvedOptions<TClaims, 
     if (gen !== generation) throw endedMeanwhile()
     backoff.failures = 0
     backoff.retryAt = 0
-    accept(set)
+    if (set) accept(set)
+    else status.value = 'authenticated'
+  }
+
+  // --- tabs -----------------------------------------------------------------------------------
+
+  const lockRefresh = <T>(fn: () => Promise<T>): Promise<T> => (tabs ? tabs.withLock(fn) : fn())
+
+  /** A usable token arrived from another tab since `before` was current. */
+  function adoptedSince(before: TokenSet<TClaims> | null): boolean {
+    const now = tokens.value
+    return now !== null && now !== before && !isExpired(now)
+  }
+
+  function post(message: TabMessage) {
+    if (!tabs) return
+    tabs.post(message)
+    emit({ type: 'tab:sent', message: message.type })
+  }
+
+  function share(type: 'login' | 'token', set: TokenSet<TClaims>) {
+    post({
+      type,
+      tokens: { token: set.token, expiresAt: set.expiresAt, receivedAt: set.receivedAt },
+      user: toRaw(user.value),
+      ...(bodyMode ? { refreshToken } : {}),
+    })
+  }
+
+  function adopt(shared: SharedTokens, sharedUser: unknown, sharedRefresh?: string | null) {
+    const claims = decodeClaims<TClaims>(shared.token)
+    if (sharedRefresh) refreshToken = sharedRefresh
+    if (sharedUser !== undefined && sharedUser !== null) user.value = sharedUser as TUser
+    backoff.failures = 0
+    backoff.retryAt = 0
+    accept({ ...shared, claims, rejected: false })
+  }
+
+  function onTabMessage(message: TabMessage) {
+    emit({ type: 'tab:received', message: message.type })
+    const current = tokens.value
+    switch (message.type) {
+      case 'login':
+        newGeneration()
+        adopt(message.tokens, message.user, message.refreshToken)
+        break
+      case 'token':
+        // A tab signed out here must not be signed back in by a refresh that raced the logout.
+        if (status.value === 'unauthenticated') return
+        if (
+          current &&
+          !isExpired(current) &&
+          (message.tokens.expiresAt ?? message.tokens.receivedAt) <
+            (current.expiresAt ?? current.receivedAt)
+        ) {
+          return
+        }
+        adopt(message.tokens, message.user, message.refreshToken)
+        break
+      case 'logout':
+      case 'expired':
+        if (!current) return
+        expire(
+          new AuthError(
+            'session_expired',
+            message.type === 'logout'
+              ? 'You signed out in another tab; sign in again.'
+              : `The session ended in another tab. ${message.reason}`,
+          ),
+        )
+        break
+      case 'request':
+        if (current && !isExpired(current)) share('token', current)
+        break
+    }
   }
 
   // --- actions --------------------------------------------------------------------------------
@@ -303,6 +400,7 @@ export function createSession<TClaims, TUser>(options: ResolvedOptions<TClaims, 
     user.value = body && typeof body.user === 'object' ? body.user : null
     accept(set)
     if (endpoints.user) await loadUserAfterSignIn()
+    share('login', set)
     emit({ type: 'login', user: user.value })
   }
 
@@ -311,6 +409,7 @@ export function createSession<TClaims, TUser>(options: ResolvedOptions<TClaims, 
     clearSession()
     error.value = null
     emit({ type: 'logout', everywhere })
+    post({ type: 'logout', everywhere })
     const endpoint = endpoints.logout
     if (!endpoint) return
     // Let an in-flight refresh land first so the logout carries the newest refresh token or
@@ -420,12 +519,26 @@ export function createSession<TClaims, TUser>(options: ResolvedOptions<TClaims, 
       listen('window', 'online', check),
       listen('window', 'focus', check),
       listen('document', 'visibilitychange', check),
+      // Page Lifecycle: a frozen tab is resumed without a visibility change.
+      listen('document', 'resume', check),
     )
+    if (options.crossTab && isClient) {
+      const sync = createTabSync(
+        options.crossTab.channel,
+        options.crossTab.lockTimeout,
+        onTabMessage,
+      )
+      tabs = sync
+      cleanups.push(() => sync.close())
+      // A live tab answers with its token, which may arrive before this tab's own restore.
+      post({ type: 'request' })
+    }
   }
 
   function stop() {
     clearTimeout(timer)
     for (const cleanup of cleanups.splice(0)) cleanup()
+    tabs = null
   }
 
   /** The roles `meta.roles` and `hasRole` check. */
@@ -441,6 +554,9 @@ export function createSession<TClaims, TUser>(options: ResolvedOptions<TClaims, 
     error,
     backoff,
     ready,
+    get tabs() {
+      return tabs?.state ?? null
+    },
     fetch: $fetch,
     get refreshing() {
       return inflight !== null

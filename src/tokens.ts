@@ -14,7 +14,8 @@ export interface TokenSet<TClaims = unknown> {
   rejected: boolean
 }
 
-function decode<TClaims>(token: string): TClaims | null {
+/** The claims of a JWT, or `null` for an opaque token. */
+export function decodeClaims<TClaims>(token: string): TClaims | null {
   try {
     const claims = jwtDecode<TClaims>(token)
     return claims && typeof claims === 'object' ? claims : null
@@ -54,7 +55,7 @@ export function readTokenSet<TClaims>(
       `The ${what} response has no access token. Return one as access_token (or accessToken, access, token), or set tokens.access to read it.`,
     )
   }
-  const claims = decode<TClaims & { exp?: number; iat?: number }>(token)
+  const claims = decodeClaims<TClaims & { exp?: number; iat?: number }>(token)
   const expiresIn = seconds(options.readExpiresIn(body))
   let expiresAt: number | null = null
   if (expiresIn !== null) {

@@ -67,6 +67,17 @@ export interface TokensOptions {
 export type CsrfOptions =
   { header: string; cookie: string } | { header: string; value: () => string | null | undefined }
 
+/** Cross-tab sync; see {@link AuthOptions.crossTab}. */
+export interface CrossTabOptions {
+  /** The BroadcastChannel and Web Lock name. @default `vue-refresh-auth:${baseURL || '/'}` */
+  channel?: string
+  /**
+   * Milliseconds a tab waits for the refresh lock before stealing it, so a frozen or crashed tab
+   * that holds it cannot block the others for longer. @default 10000
+   */
+  lockTimeout?: number
+}
+
 /** Paths the guards navigate to. */
 export interface RoutesOptions {
   /** @default '/login' */
@@ -101,9 +112,9 @@ export interface AuthOptions<TClaims = DefaultClaims, TUser = DefaultUser> {
   csrf?: CsrfOptions
   /**
    * Share login, logout and fresh tokens between tabs, and let one tab refresh at a time.
-   * `{ channel }` names the BroadcastChannel. @default true
+   * @default true
    */
-  crossTab?: boolean | { channel?: string }
+  crossTab?: boolean | CrossTabOptions
   /** At start-up, call the refresh endpoint once to restore a session from the cookie. @default true */
   restore?: boolean
   /** When given, the route guards are installed on it. */

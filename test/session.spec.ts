@@ -263,6 +263,30 @@ describe('tokens', () => {
     expect(api.counts.refresh).toBe(1)
   })
 
+  it.each([
+    ['visibilitychange', () => document.dispatchEvent(new Event('visibilitychange'))],
+    ['focus', () => window.dispatchEvent(new Event('focus'))],
+    ['online', () => window.dispatchEvent(new Event('online'))],
+    ['resume', () => document.dispatchEvent(new Event('resume'))],
+  ])('re-checks expiry on %s, for tabs whose timers were throttled or asleep', async (_, fire) => {
+    const { api, store } = await signedIn({ refreshLeeway: 30 }, 60)
+    // The device slept: the clock moved on but no timer ran.
+    vi.setSystemTime(Date.now() + 55_000)
+    expect(api.counts.refresh).toBe(0)
+    fire()
+    await vi.advanceTimersByTimeAsync(0)
+    expect(api.counts.refresh).toBe(1)
+    expect(store.expiresAt! - Date.now()).toBeGreaterThan(59_000)
+  })
+
+  it('does not refresh on a re-check while the token is far from expiry', async () => {
+    const { api } = await signedIn({ refreshLeeway: 30 }, 300)
+    vi.setSystemTime(Date.now() + 60_000)
+    window.dispatchEvent(new Event('focus'))
+    await vi.advanceTimersByTimeAsync(0)
+    expect(api.counts.refresh).toBe(0)
+  })
+
   it('does not refresh proactively with refreshLeeway 0', async () => {
     const { api } = await signedIn({ refreshLeeway: 0 })
     await vi.advanceTimersByTimeAsync(120_000)
