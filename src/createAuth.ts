@@ -4,6 +4,7 @@ import type { App } from 'vue'
 import { AuthError } from './errors'
 import { isClient } from './env'
 import { installGuards } from './guards'
+import { setupDevtools } from './devtools'
 import { resolveOptions } from './options'
 import { createSession } from './session'
 import { sessionKey, sessions, storeOf, type AuthStore } from './store'
@@ -66,6 +67,7 @@ export function createAuth<TClaims = DefaultClaims, TUser = DefaultUser>(
       // Create the store now so its state exists before the first navigation or render.
       storeOf(pinia)
       if (resolved.router) app.onUnmount(installGuards(resolved.router, session))
+      if (__DEV__ && resolved.devtools && isClient) app.onUnmount(setupDevtools(app, session))
       if (isClient) {
         session.start()
         app.onUnmount(session.stop)

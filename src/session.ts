@@ -19,6 +19,7 @@ export type AuthEvent =
   | { type: 'replay'; method: string; url: string }
   | { type: 'session:expired'; error: AuthError }
   | { type: 'tab:sent' | 'tab:received'; message: TabMessage['type'] }
+  | { type: 'socket:reauth'; url: string; reason: string }
 
 /** Backoff of the refresh after transient failures, for devtools and tests. */
 export interface BackoffState {
@@ -64,6 +65,8 @@ export function createSession<TClaims, TUser>(options: ResolvedOptions<TClaims, 
   let timer: ReturnType<typeof setTimeout> | undefined
   let restoring: Promise<void> | null = null
   let tabs: TabSync | null = null
+  // Requests parked on the refresh right now, for devtools.
+  let waiting = 0
   const listeners = new Set<(event: AuthEvent) => void>()
   const cleanups: (() => void)[] = []
 
@@ -474,12 +477,21 @@ export function createSession<TClaims, TUser>(options: ResolvedOptions<TClaims, 
 
   // --- what the fetch instance asks of the session --------------------------------------------
 
+  async function waitFor<T>(promise: Promise<T>): Promise<T> {
+    waiting++
+    try {
+      return await promise
+    } finally {
+      waiting--
+    }
+  }
+
   /** The token a request should carry now, refreshing first if it is already known to be expired. */
   async function tokenForRequest(): Promise<string | null> {
     if (restoring) await restoring
     let set = tokens.value
     if (set && isExpired(set)) {
-      await refresh()
+      await waitFor(refresh())
       set = tokens.value
     }
     return set?.token ?? null
@@ -499,7 +511,7 @@ export function createSession<TClaims, TUser>(options: ResolvedOptions<TClaims, 
     if (sent !== current.token && !isExpired(current)) return current.token
     if (sent === current.token) current.rejected = true
     try {
-      await refresh()
+      await waitFor(refresh())
     } catch (err) {
       // A login in this tab while we waited still gives the request a valid token.
       const now = tokens.value
@@ -541,6 +553,22 @@ export function createSession<TClaims, TUser>(options: ResolvedOptions<TClaims, 
     tabs = null
   }
 
+  /** When the timer will next look at the token (proactive refresh or backoff retry), if ever. */
+  function nextCheckAt(): number | null {
+    const set = tokens.value
+    if (!set) return null
+    return backoff.failures ? backoff.retryAt : refreshDueAt(set)
+  }
+
+  /** Devtools action: treat the token as expired now, to watch the refresh flow happen. */
+  function expireLocally() {
+    const set = tokens.value
+    if (!set) return
+    const now = Date.now()
+    tokens.value = { ...set, expiresAt: now, receivedAt: Math.min(set.receivedAt, now) }
+    check()
+  }
+
   /** The roles `meta.roles` and `hasRole` check. */
   function roles(): string[] {
     return options.roles(tokens.value?.claims ?? null, user.value)
@@ -561,6 +589,11 @@ export function createSession<TClaims, TUser>(options: ResolvedOptions<TClaims, 
     get refreshing() {
       return inflight !== null
     },
+    get waiting() {
+      return waiting
+    },
+    nextCheckAt,
+    expireLocally,
     login,
     logout,
     refresh,

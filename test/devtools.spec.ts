@@ -1,0 +1,192 @@
+// @vitest-environment happy-dom
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { createFakeApi, setupAuth } from './utils'
+
+/** A stand-in for the devtools API that records what the plugin does with it. */
+const devtools = vi.hoisted(() => {
+  const state = {
+    registrations: 0,
+    connect: null as null | (() => void),
+    treeHandlers: [] as ((payload: any) => void)[],
+    stateHandlers: [] as ((payload: any) => void)[],
+    inspectors: [] as any[],
+    layers: [] as any[],
+    events: [] as any[],
+    sent: 0,
+  }
+  const api = {
+    now: () => Date.now(),
+    addTimelineLayer: (layer: any) => state.layers.push(layer),
+    addTimelineEvent: (event: any) => state.events.push(event),
+    addInspector: (inspector: any) => state.inspectors.push(inspector),
+    sendInspectorTree: () => state.sent++,
+    sendInspectorState: () => state.sent++,
+    on: {
+      getInspectorTree: (fn: any) => state.treeHandlers.push(fn),
+      getInspectorState: (fn: any) => state.stateHandlers.push(fn),
+    },
+  }
+  return { state, api }
+})
+
+vi.mock('@vue/devtools-api', () => ({
+  setupDevtoolsPlugin: (_descriptor: unknown, setup: (api: unknown) => void) => {
+    devtools.state.registrations++
+    // The real API arrives only once a devtools client connects; the test decides when.
+    devtools.state.connect = () => setup(devtools.api)
+  },
+}))
+
+function reset() {
+  Object.assign(devtools.state, {
+    registrations: 0,
+    connect: null,
+    treeHandlers: [],
+    stateHandlers: [],
+    inspectors: [],
+    layers: [],
+    events: [],
+    sent: 0,
+  })
+}
+
+function inspect(nodeId = 'session', inspectorId = 'vue-refresh-auth') {
+  const tree = { inspectorId, rootNodes: [] as any[] }
+  const state = { inspectorId, nodeId, state: {} as Record<string, { key: string; value: any }[]> }
+  for (const fn of devtools.state.treeHandlers) fn(tree)
+  for (const fn of devtools.state.stateHandlers) fn(state)
+  const value = (section: string, key: string) =>
+    state.state[section]?.find((entry) => entry.key === key)?.value
+  return { tree: tree.rootNodes, state: state.state, value }
+}
+
+beforeEach(() => {
+  reset()
+  vi.useFakeTimers()
+})
+afterEach(() => {
+  vi.useRealTimers()
+})
+
+const credentials = { username: 'alice', password: 'secret' }
+
+describe('devtools', () => {
+  it('registers once per app, and not at all with devtools: false', () => {
+    createFakeApi()
+    setupAuth({ restore: false })
+    expect(devtools.state.registrations).toBe(1)
+    setupAuth({ restore: false, devtools: false })
+    expect(devtools.state.registrations).toBe(1)
+  })
+
+  it('adds the Auth inspector and timeline layer once a client connects', async () => {
+    createFakeApi()
+    setupAuth({ restore: false })
+    expect(devtools.state.inspectors).toHaveLength(0)
+    devtools.state.connect!()
+    expect(devtools.state.inspectors.map((i) => i.label)).toEqual(['Auth'])
+    expect(devtools.state.layers.map((l) => l.label)).toEqual(['Auth'])
+  })
+
+  it('masks the token in the state it sends', async () => {
+    createFakeApi()
+    const { store } = setupAuth({ restore: false })
+    devtools.state.connect!()
+    await store.login(credentials)
+    const { state, value } = inspect()
+    const token = store.accessToken!
+    expect(JSON.stringify(state)).not.toContain(token)
+    expect(value('Access token', 'token')).toBe(`${token.slice(0, 6)}… (${token.length} chars)`)
+    expect(value('Session', 'status')).toBe('authenticated')
+    expect(value('Access token', 'claims')).toMatchObject({ sub: 'alice' })
+  })
+
+  it('answers only for its own inspector', async () => {
+    createFakeApi()
+    setupAuth({ restore: false })
+    devtools.state.connect!()
+    const { tree, state } = inspect('session', 'someone-else')
+    expect(tree).toEqual([])
+    expect(state).toEqual({})
+  })
+
+  it('counts the expiry down live and re-sends the inspector on a tick', async () => {
+    createFakeApi({ ttl: 60 })
+    const { store } = setupAuth({ restore: false })
+    devtools.state.connect!()
+    await store.login(credentials)
+    expect(inspect().tree[0].children[0].label).toBe('Access token: expires in 60 s')
+    const sent = devtools.state.sent
+    await vi.advanceTimersByTimeAsync(12_000)
+    expect(devtools.state.sent).toBeGreaterThan(sent)
+    expect(inspect().tree[0].children[0].label).toBe('Access token: expires in 48 s')
+    expect(inspect('token').value('Access token', 'seconds left')).toBe(48)
+  })
+
+  it('puts login, 401, refresh and replay on the timeline in order, without tokens', async () => {
+    const api = createFakeApi()
+    const { store, $fetch } = setupAuth({ restore: false })
+    devtools.state.connect!()
+    await store.login(credentials)
+    api.revoke()
+    await $fetch('/items')
+    await store.logout()
+    const titles = devtools.state.events
+      .map((e) => e.event.title)
+      .filter((t: string) => !t.startsWith('tab'))
+    expect(titles).toEqual([
+      'login',
+      '401 intercepted',
+      'refresh start',
+      'refresh success',
+      'request replayed',
+      'logout',
+    ])
+    expect(
+      devtools.state.events.find((e) => e.event.title === '401 intercepted').event.subtitle,
+    ).toBe('GET /items')
+    const all = JSON.stringify(devtools.state.events)
+    expect(all).not.toMatch(/eyJ/)
+  })
+
+  it('keeps recent events in the inspector state before recording starts', async () => {
+    createFakeApi()
+    const { store } = setupAuth({ restore: false })
+    await store.login(credentials) // before any client connects
+    devtools.state.connect!()
+    const events = inspect('events').state['Recent events']!
+    expect(events.map((e) => e.value)).toContain('login')
+  })
+
+  it('runs its actions: refresh now, expire locally, logout', async () => {
+    const api = createFakeApi()
+    const { store } = setupAuth({ restore: false })
+    devtools.state.connect!()
+    await store.login(credentials)
+    const actions = Object.fromEntries(
+      devtools.state.inspectors[0].actions.map((a: any) => [a.tooltip, a.action]),
+    )
+    actions['Refresh now']()
+    await vi.advanceTimersByTimeAsync(0)
+    expect(api.counts.refresh).toBe(1)
+    actions['Expire the access token locally']()
+    await vi.advanceTimersByTimeAsync(0)
+    expect(api.counts.refresh).toBe(2)
+    expect(inspect().value('Refresh', 'last refresh')).toMatchObject({ outcome: 'success' })
+    actions['Logout']()
+    await vi.advanceTimersByTimeAsync(0)
+    expect(store.status).toBe('unauthenticated')
+  })
+
+  it('counts refresh failures by kind', async () => {
+    const api = createFakeApi()
+    const { store } = setupAuth({ restore: false })
+    devtools.state.connect!()
+    await store.login(credentials)
+    api.refreshAnswers.push(new Response('{}', { status: 503 }))
+    await store.refresh().catch(() => {})
+    const { value } = inspect('refresh')
+    expect(value('Refresh', 'failures by kind')).toEqual({ network: 0, server: 1, rejected: 0 })
+    expect(value('Refresh', 'backoff')).toMatchObject({ failures: 1 })
+  })
+})
