@@ -57,17 +57,24 @@ export function readTokenSet<TClaims>(
   }
   const claims = decodeClaims<TClaims & { exp?: number; iat?: number }>(token)
   const expiresIn = seconds(options.readExpiresIn(body))
-  let expiresAt: number | null = null
-  if (expiresIn !== null) {
-    expiresAt = receivedAt + expiresIn * 1000
-  } else if (typeof claims?.exp === 'number') {
+  const fromExpiresIn = expiresIn === null ? null : receivedAt + expiresIn * 1000
+  let fromExp: number | null = null
+  if (typeof claims?.exp === 'number') {
     const date = headers?.get('date')
     // Both are whole seconds rounded down; adding one keeps the estimate on the early, safe side.
     const serverNow =
       (date ? Date.parse(date) : typeof claims.iat === 'number' ? claims.iat * 1000 : Number.NaN) +
       1000
     const skew = Number.isFinite(serverNow) ? serverNow - receivedAt : 0
-    expiresAt = claims.exp * 1000 - skew
+    fromExp = claims.exp * 1000 - skew
   }
+  // With both, the earlier wins: `exp` is whole seconds, so a token can end up to 1 s before
+  // `expires_in` says, and a 2 s token would otherwise be sent after it died.
+  const expiresAt =
+    fromExpiresIn === null
+      ? fromExp
+      : fromExp === null
+        ? fromExpiresIn
+        : Math.min(fromExp, fromExpiresIn)
   return { token, claims, expiresAt, receivedAt, rejected: false }
 }

@@ -75,7 +75,8 @@ function createFakeLocks() {
 
 let locks: ReturnType<typeof createFakeLocks>
 beforeEach(() => {
-  vi.useFakeTimers()
+  // A whole second, so JWT iat/exp (whole seconds) line up with the clock exactly.
+  vi.useFakeTimers({ now: Date.UTC(2026, 0, 1) })
   vi.stubGlobal('BroadcastChannel', FakeChannel)
   locks = createFakeLocks()
   Object.defineProperty(navigator, 'locks', { value: locks, configurable: true })

@@ -115,12 +115,12 @@ describe('devtools', () => {
     const { store } = setupAuth({ restore: false })
     devtools.state.connect!()
     await store.login(credentials)
-    expect(inspect().tree[0].children[0].label).toBe('Access token: expires in 60 s')
+    expect(inspect().tree[0].children[0].label).toBe('Access token: expires in 59 s')
     const sent = devtools.state.sent
     await vi.advanceTimersByTimeAsync(12_000)
     expect(devtools.state.sent).toBeGreaterThan(sent)
-    expect(inspect().tree[0].children[0].label).toBe('Access token: expires in 48 s')
-    expect(inspect('token').value('Access token', 'seconds left')).toBe(48)
+    expect(inspect().tree[0].children[0].label).toBe('Access token: expires in 47 s')
+    expect(inspect('token').value('Access token', 'seconds left')).toBe(47)
   })
 
   it('puts login, 401, refresh and replay on the timeline in order, without tokens', async () => {

@@ -4,7 +4,8 @@ import { isAuthError } from '../src'
 import { createFakeApi, deferred, json, setupAuth } from './utils'
 
 beforeEach(() => {
-  vi.useFakeTimers()
+  // A whole second, so JWT iat/exp (whole seconds) line up with the clock exactly.
+  vi.useFakeTimers({ now: Date.UTC(2026, 0, 1) })
 })
 afterEach(() => {
   vi.useRealTimers()

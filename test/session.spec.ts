@@ -6,7 +6,8 @@ import { AuthError, createAuth, isAuthError, useAuth, useAuthFetch } from '../sr
 import { createFakeApi, deferred, json, jwt, setupAuth } from './utils'
 
 beforeEach(() => {
-  vi.useFakeTimers()
+  // A whole second, so JWT iat/exp (whole seconds) line up with the clock exactly.
+  vi.useFakeTimers({ now: Date.UTC(2026, 0, 1) })
 })
 afterEach(() => {
   vi.useRealTimers()
@@ -248,15 +249,19 @@ describe('body mode', () => {
 
 describe('tokens', () => {
   it('refreshes proactively refreshLeeway seconds before expiry', async () => {
+    // expires_in 300 with a whole-second JWT exp: expiry is placed 1 s early, at 299 s.
     const { api } = await signedIn({ refreshLeeway: 30 }, 300)
-    await vi.advanceTimersByTimeAsync(269_000)
+    await vi.advanceTimersByTimeAsync(268_900)
     expect(api.counts.refresh).toBe(0)
-    await vi.advanceTimersByTimeAsync(1_000)
+    await vi.advanceTimersByTimeAsync(100)
     expect(api.counts.refresh).toBe(1)
   })
 
   it('caps the leeway at half the lifetime of a short token', async () => {
-    const { api } = await signedIn({ refreshLeeway: 30 }, 4)
+    const api = createFakeApi()
+    api.fetch.mockImplementationOnce(async () => json(200, { token: 'opaque', expires_in: 4 }))
+    const { store } = setupAuth({ restore: false, refreshLeeway: 30 })
+    await store.login(credentials)
     await vi.advanceTimersByTimeAsync(1_900)
     expect(api.counts.refresh).toBe(0)
     await vi.advanceTimersByTimeAsync(100)
@@ -276,7 +281,7 @@ describe('tokens', () => {
     fire()
     await vi.advanceTimersByTimeAsync(0)
     expect(api.counts.refresh).toBe(1)
-    expect(store.expiresAt! - Date.now()).toBeGreaterThan(59_000)
+    expect(store.expiresAt! - Date.now()).toBeGreaterThanOrEqual(58_000)
   })
 
   it('does not refresh on a re-check while the token is far from expiry', async () => {
