@@ -48,3 +48,7 @@ export function getBroadcastChannel(): typeof BroadcastChannel | undefined {
 export function getLocks(): LockManager | undefined {
   return typeof navigator === 'undefined' ? undefined : navigator.locks
 }
+
+export function getWebSocket(): typeof WebSocket | undefined {
+  return typeof WebSocket === 'undefined' ? undefined : WebSocket
+}

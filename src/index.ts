@@ -2,6 +2,7 @@ export { createAuth } from './createAuth'
 export { useAuth } from './store'
 export { useAuthFetch } from './useAuthFetch'
 export { useTokenExpiry } from './useTokenExpiry'
+export { useAuthSocket } from './useAuthSocket'
 export { AuthError, isAuthError } from './errors'
 
 export type { AuthPlugin } from './createAuth'
@@ -9,6 +10,7 @@ export type { AuthActions, AuthGetters, AuthState, AuthStore } from './store'
 export type { AuthErrorCode } from './errors'
 export type { AuthEvent } from './session'
 export type { UseTokenExpiryReturn } from './useTokenExpiry'
+export type { AuthSocketStatus, UseAuthSocketOptions, UseAuthSocketReturn } from './useAuthSocket'
 export type {
   AuthOptions,
   AuthStatus,

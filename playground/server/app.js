@@ -22,6 +22,7 @@ import {
   toNodeListener,
 } from 'h3'
 import { SignJWT, errors as joseErrors, jwtVerify } from 'jose'
+import { createSocketServer } from './socket.js'
 import { createMemoryStore } from './store.js'
 import { findUserById, findUserByUsername, toPublicUser } from './users.js'
 
@@ -78,6 +79,8 @@ import { findUserById, findUserByUsername, toPublicUser } from './users.js'
  * @property {() => void} resetStats
  * @property {{ refresh: Fault[], api: Fault[] }} faults - Queues, one entry consumed per request.
  * @property {TokenStore} store
+ * @property {import('./socket.js').SocketServer} sockets - The `/ws` endpoint; also mountable on
+ *   another HTTP server's `upgrade` event (the playground's Vite server).
  * @property {{ accessTtl: number, refreshTtl: number, issuer: string }} config
  * @property {import('node:http').Server | undefined} nodeServer - Set by `listen()`.
  */
@@ -148,8 +151,16 @@ export function createDemoServer(options = {}) {
   async function verifyAccessToken(event) {
     const match = /^Bearer\s+(\S+)$/i.exec(getRequestHeader(event, 'authorization') ?? '')
     if (!match) return { rejected: 'Missing bearer token.' }
+    return verifyToken(match[1])
+  }
+
+  /**
+   * @param {string} token
+   * @returns {Promise<{ claims: AccessClaims } | { rejected: string }>}
+   */
+  async function verifyToken(token) {
     try {
-      const { payload } = await jwtVerify(match[1], key, {
+      const { payload } = await jwtVerify(token, key, {
         issuer,
         // Pinning the algorithm keeps a token signed some other way from being accepted.
         algorithms: ['HS256'],
@@ -371,12 +382,15 @@ export function createDemoServer(options = {}) {
     Object.assign(stats, emptyStats())
   }
 
+  const sockets = createSocketServer({ verify: verifyToken })
+
   /** @type {import('node:http').Server | undefined} */
   let nodeServer
 
   /** @type {DemoServer['listen']} */
   async function listen({ port = 0, host = '127.0.0.1' } = {}) {
     const server = createServer(toNodeListener(app))
+    server.on('upgrade', sockets.handleUpgrade)
     server.listen(port, host)
     await once(server, 'listening')
     nodeServer = server
@@ -386,6 +400,7 @@ export function createDemoServer(options = {}) {
       port: address.port,
       close: () =>
         new Promise((resolvePromise, reject) => {
+          sockets.close()
           server.close((error) => (error ? reject(error) : resolvePromise()))
           // Idle keep-alive sockets would otherwise hold close() open until they time out.
           server.closeAllConnections()
@@ -400,6 +415,7 @@ export function createDemoServer(options = {}) {
     resetStats,
     faults,
     store,
+    sockets,
     config: { accessTtl, refreshTtl, issuer },
     get nodeServer() {
       return nodeServer

@@ -1,0 +1,242 @@
+import { getCurrentScope, onScopeDispose, shallowRef, watch, type ShallowRef } from 'vue'
+import { getWebSocket, isOffline, listen, pageOrigin } from './env'
+import { isAuthError } from './errors'
+import { isAllowedOrigin } from './options'
+import { currentSession } from './store'
+
+/** Where the socket is. */
+export type AuthSocketStatus = 'CONNECTING' | 'OPEN' | 'CLOSED'
+
+/** Options of {@link useAuthSocket}. */
+export interface UseAuthSocketOptions {
+  /** Connect whenever the session becomes authenticated, again after a later login. @default true */
+  immediate?: boolean
+  /** The query parameter that carries the token (allowed origins only). @default 'access_token' */
+  tokenParam?: string
+  /** Close codes that mean "your token is no longer good": refresh, then reconnect. @default [1008, 4001] */
+  authCloseCodes?: number[]
+  /** Reconnect attempts in a row before giving up. @default 5 */
+  maxReconnects?: number
+  /**
+   * Milliseconds to wait before reconnect attempt `attempt` (1, 2, …).
+   * @default exponential from 500 ms, capped at 30 s, scaled by a random 0.5–1
+   */
+  backoff?: (attempt: number) => number
+  /**
+   * Called when the token was refreshed (in this tab or another) while connected. Without it the
+   * socket reconnects with the new token; with it, re-authenticate in band (e.g. `ws.send(...)`).
+   */
+  onTokenRefreshed?: (token: string, ws: WebSocket) => void
+  /** Called for every message; `data` holds only the last one. */
+  onMessage?: (event: MessageEvent, ws: WebSocket) => void
+  /** WebSocket sub-protocols. */
+  protocols?: string | string[]
+}
+
+/** What {@link useAuthSocket} returns. */
+export interface UseAuthSocketReturn<T = unknown> {
+  status: ShallowRef<AuthSocketStatus>
+  /** The last message received. */
+  data: ShallowRef<T | null>
+  /** Sends now when open, else queues until the next open; returns whether it was sent now. */
+  send(data: Parameters<WebSocket['send']>[0]): boolean
+  /** Connects (or reconnects) now. */
+  open(): void
+  /** Closes without reconnecting. @param code - @default 1000 */
+  close(code?: number, reason?: string): void
+  ws: ShallowRef<WebSocket | null>
+}
+
+const defaultBackoff = (attempt: number) =>
+  Math.min(30_000, 500 * 2 ** (attempt - 1)) * (0.5 + Math.random() / 2)
+
+/**
+ * A WebSocket that follows the session: it carries the access token, refreshes on an auth close code
+ * before reconnecting, reconnects with backoff after other abnormal closes, moves to the new token
+ * after every refresh, and closes on logout. Closed when the calling scope is disposed.
+ *
+ * @param url - an absolute `ws://` / `wss://` URL, or a path on the page's host
+ * @example
+ * ```ts
+ * const { status, data, send } = useAuthSocket<string>('/ws')
+ * ```
+ */
+export function useAuthSocket<T = unknown>(
+  url: string,
+  options: UseAuthSocketOptions = {},
+): UseAuthSocketReturn<T> {
+  const {
+    immediate = true,
+    tokenParam = 'access_token',
+    authCloseCodes = [1008, 4001],
+    maxReconnects = 5,
+    backoff = defaultBackoff,
+    onTokenRefreshed,
+    onMessage,
+    protocols,
+  } = options
+  const session = currentSession('useAuthSocket()')
+  const status = shallowRef<AuthSocketStatus>('CLOSED')
+  const data = shallowRef<T | null>(null)
+  const ws = shallowRef<WebSocket | null>(null)
+  const queue: Parameters<WebSocket['send']>[0][] = []
+  let wanted = immediate
+  let attempts = 0
+  let socketToken: string | null = null
+  let timer: ReturnType<typeof setTimeout> | undefined
+  let stopOnline: (() => void) | null = null
+
+  function target(token: string | null): string {
+    const page = pageOrigin()
+    const base = page?.replace(/^http/, 'ws')
+    const resolved = new URL(url, base)
+    const httpOrigin = resolved.origin.replace(/^ws/, 'http')
+    if (token && isAllowedOrigin(session.options, httpOrigin, page)) {
+      resolved.searchParams.set(tokenParam, token)
+    }
+    return resolved.href
+  }
+
+  /** Closes the current socket without its close handler scheduling a reconnect. */
+  function drop(code = 1000, reason?: string) {
+    const socket = ws.value
+    ws.value = null
+    socketToken = null
+    status.value = 'CLOSED'
+    if (socket) {
+      socket.onclose = socket.onmessage = socket.onopen = socket.onerror = null
+      if (socket.readyState <= 1) socket.close(code, reason)
+    }
+  }
+
+  function connect(token: string) {
+    const Socket = getWebSocket()
+    if (!Socket) return
+    drop(1000, 'reconnecting')
+    const socket = new Socket(target(token), protocols)
+    ws.value = socket
+    socketToken = token
+    status.value = 'CONNECTING'
+    socket.onopen = () => {
+      status.value = 'OPEN'
+      attempts = 0
+      for (const message of queue.splice(0)) socket.send(message)
+    }
+    socket.onmessage = (event) => {
+      data.value = event.data as T
+      onMessage?.(event, socket)
+    }
+    socket.onclose = (event) => {
+      if (ws.value !== socket) return
+      ws.value = null
+      status.value = 'CLOSED'
+      onClosed(event.code, socket)
+    }
+  }
+
+  async function connectWithFreshToken() {
+    clearTimeout(timer)
+    if (!wanted || !session.tokens.value) return
+    try {
+      // Waits for a refresh first when the token is already known to be expired.
+      const token = await session.tokenForRequest()
+      if (token && wanted) connect(token)
+    } catch (error) {
+      // A rejected refresh ends the session, and with it the socket; a blip retries.
+      if (!isAuthError(error, 'session_expired')) retryLater()
+    }
+  }
+
+  function retryLater() {
+    if (attempts >= maxReconnects) return
+    attempts++
+    if (isOffline()) {
+      stopOnline ??= listen('window', 'online', () => {
+        stopOnline?.()
+        stopOnline = null
+        void connectWithFreshToken()
+      })
+      return
+    }
+    timer = setTimeout(() => void connectWithFreshToken(), backoff(attempts))
+  }
+
+  function onClosed(code: number, socket: WebSocket) {
+    if (!wanted || !session.tokens.value || code === 1000) return
+    if (!authCloseCodes.includes(code)) return retryLater()
+    if (attempts >= maxReconnects) return
+    attempts++
+    const sent = socketToken
+    session.emit({ type: 'socket:reauth', url: socket.url.split('?')[0]!, reason: String(code) })
+    // Through the shared single-flight refresh, so a socket and its requests refresh once.
+    session.tokenAfterUnauthorized(sent).then(
+      (token) => wanted && connect(token),
+      (error) => {
+        if (!isAuthError(error, 'session_expired')) retryLater()
+      },
+    )
+  }
+
+  const stopWatching = watch(
+    () => session.tokens.value?.token ?? null,
+    (token, previous) => {
+      if (!token) {
+        // Logged out (here or in another tab): close cleanly and wait for the next login.
+        clearTimeout(timer)
+        drop(1000, 'logged out')
+        return
+      }
+      if (!previous) {
+        if (wanted && !ws.value) void connectWithFreshToken()
+        return
+      }
+      const socket = ws.value
+      if (!socket || token === socketToken) return
+      if (onTokenRefreshed && status.value === 'OPEN') {
+        socketToken = token
+        onTokenRefreshed(token, socket)
+      } else {
+        // Move to the new token now, before the server closes the old one at its expiry.
+        connect(token)
+      }
+    },
+  )
+
+  if (wanted && session.tokens.value) void connectWithFreshToken()
+
+  function close(code = 1000, reason?: string) {
+    wanted = false
+    clearTimeout(timer)
+    stopOnline?.()
+    stopOnline = null
+    drop(code, reason)
+  }
+
+  if (getCurrentScope()) {
+    onScopeDispose(() => {
+      close()
+      stopWatching()
+    })
+  }
+
+  return {
+    status,
+    data,
+    ws,
+    send(message) {
+      // readyState, not status: a socket the server is closing still reads OPEN until onclose.
+      if (ws.value?.readyState === 1) {
+        ws.value.send(message)
+        return true
+      }
+      queue.push(message)
+      return false
+    },
+    open() {
+      wanted = true
+      attempts = 0
+      void connectWithFreshToken()
+    },
+    close,
+  }
+}

@@ -1,0 +1,102 @@
+// @vitest-environment node
+// useAuthSocket against the demo server's real /ws endpoint, with the `ws` client standing in for
+// the browser's WebSocket (Node 20 has none) and fetch-cookie for the refresh cookie.
+import makeFetchCookie from 'fetch-cookie'
+import { CookieJar } from 'tough-cookie'
+import { effectScope, watch } from 'vue'
+import { WebSocket } from 'ws'
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest'
+import { useAuthSocket, type AuthOptions } from '../src'
+import { createDemoServer } from '../playground/server/app.js'
+import { setupAuth } from './utils'
+
+const demo = createDemoServer({ accessTtl: 2 })
+let url = ''
+let close: () => Promise<void>
+
+beforeAll(async () => {
+  ;({ url, close } = await demo.listen())
+  demo.sockets.setTick(250)
+})
+afterAll(() => close())
+
+const realFetch = globalThis.fetch
+beforeEach(() => {
+  demo.resetStats()
+  Object.assign(demo.sockets.stats, { connections: 0, rejected: 0, expired: 0 })
+  vi.stubGlobal('fetch', makeFetchCookie(realFetch, new CookieJar()))
+  vi.stubGlobal('WebSocket', WebSocket)
+})
+
+async function run(options: AuthOptions, lifetimes: number) {
+  const { store } = setupAuth({
+    baseURL: `${url}/api`,
+    restore: false,
+    endpoints: { login: `POST ${url}/auth/login`, refresh: `POST ${url}/auth/refresh` },
+    ...options,
+  })
+  await store.login({ username: 'alice', password: 'alice-password' })
+  const scope = effectScope()
+  const received: { type: string; data?: string; n?: number; tick?: number }[] = []
+  const socket = scope.run(() =>
+    useAuthSocket<string>(url.replace('http', 'ws') + '/ws', {
+      onMessage: (event) => received.push(JSON.parse(String(event.data))),
+    }),
+  )!
+
+  const opens: number[] = []
+  const latencies: number[] = []
+  let closedAt = 0
+  scope.run(() => {
+    watch(socket.status, (status, previous) => {
+      if (status === 'OPEN') {
+        opens.push(Date.now())
+        if (closedAt) latencies.push(Date.now() - closedAt)
+      }
+      if (previous === 'OPEN' && status !== 'OPEN') closedAt = Date.now()
+    })
+  })
+
+  // Send a numbered message every 100 ms across the whole run; those sent while reconnecting queue.
+  const queued: string[] = []
+  let count = 0
+  const sender = setInterval(() => {
+    const message = `m${count++}`
+    if (!socket.send(message)) queued.push(message)
+  }, 100)
+  await new Promise((resolve) => setTimeout(resolve, lifetimes * 2000 + 500))
+  clearInterval(sender)
+  // Messages queued during a reconnect are delivered once it completes.
+  const echoed = () => received.filter((m) => m.type === 'echo').map((m) => m.data)
+  await vi.waitFor(() => expect(echoed()).toEqual(expect.arrayContaining(queued)))
+  scope.stop()
+  return { received, queued, opens, latencies }
+}
+
+describe('useAuthSocket against the demo server', () => {
+  it('outlives three token lifetimes: one reconnect per expiry, no message lost', async () => {
+    // No proactive refresh: the server closes each connection with 4001 when its token expires.
+    const { received, opens, latencies } = await run({ refreshLeeway: 0 }, 3)
+    expect(demo.sockets.stats.expired).toBeGreaterThanOrEqual(3)
+    expect(opens.length - 1).toBe(demo.sockets.stats.expired)
+    expect(demo.stats.refreshes).toBe(demo.sockets.stats.expired)
+    expect(demo.stats.reuseDetections).toBe(0)
+    // Every server message sent after a reconnect completed arrived: within each connection the
+    // ticks follow the welcome's tick number without a gap.
+    const welcomes = received.filter((m) => m.type === 'welcome')
+    expect(welcomes).toHaveLength(opens.length)
+    let expected = -1
+    for (const message of received) {
+      if (message.type === 'welcome') expected = (message as { tick: number }).tick + 1
+      else if (message.type === 'tick') expect(message.n).toBe(expected++)
+    }
+    console.info(`[socket] reconnect latency after 4001, ms: ${latencies.join(', ')}`)
+  })
+
+  it('moves to each refreshed token before the server has to close it', async () => {
+    const { opens } = await run({}, 3)
+    expect(demo.sockets.stats.expired).toBe(0)
+    expect(opens.length - 1).toBe(demo.stats.refreshes)
+    expect(demo.stats.refreshes).toBeGreaterThanOrEqual(3)
+  })
+})

@@ -1,0 +1,219 @@
+// @vitest-environment happy-dom
+import { effectScope, nextTick } from 'vue'
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { useAuthSocket, type UseAuthSocketOptions } from '../src'
+import { createFakeApi, json, setupAuth } from './utils'
+
+/** A WebSocket stand-in the test opens and closes by hand. */
+class FakeSocket {
+  static all: FakeSocket[] = []
+  readyState = 0
+  sent: unknown[] = []
+  closedWith: number | null = null
+  onopen: (() => void) | null = null
+  onclose: ((event: { code: number }) => void) | null = null
+  onmessage: ((event: { data: unknown }) => void) | null = null
+  onerror: (() => void) | null = null
+  constructor(readonly url: string) {
+    FakeSocket.all.push(this)
+  }
+  send(data: unknown) {
+    this.sent.push(data)
+  }
+  close(code = 1000) {
+    this.readyState = 3
+    this.closedWith = code
+  }
+  // What the server does:
+  accept() {
+    this.readyState = 1
+    this.onopen?.()
+  }
+  serverClose(code: number) {
+    this.readyState = 3
+    this.onclose?.({ code })
+  }
+  get token() {
+    return new URL(this.url).searchParams.get('access_token')
+  }
+}
+
+const last = () => FakeSocket.all.at(-1)!
+
+beforeEach(() => {
+  // A whole second, so JWT iat/exp (whole seconds) line up with the clock exactly.
+  vi.useFakeTimers({ now: Date.UTC(2026, 0, 1) })
+  FakeSocket.all = []
+  vi.stubGlobal('WebSocket', FakeSocket)
+})
+afterEach(() => {
+  vi.useRealTimers()
+})
+
+async function connected(options: UseAuthSocketOptions = {}, url = '/ws') {
+  const api = createFakeApi()
+  const ctx = setupAuth({ restore: false, refreshLeeway: 0 })
+  await ctx.store.login({ username: 'alice', password: 'secret' })
+  const scope = effectScope()
+  const socket = scope.run(() => useAuthSocket(url, options))!
+  await vi.advanceTimersByTimeAsync(0)
+  return { api, scope, socket, ...ctx }
+}
+
+describe('useAuthSocket', () => {
+  it('connects with the access token once signed in', async () => {
+    const { socket, store } = await connected()
+    expect(FakeSocket.all).toHaveLength(1)
+    expect(last().url.startsWith('ws://app.test/ws?')).toBe(true)
+    expect(last().token).toBe(store.accessToken)
+    expect(socket.status.value).toBe('CONNECTING')
+    last().accept()
+    expect(socket.status.value).toBe('OPEN')
+    last().onmessage!({ data: 'hello' })
+    expect(socket.data.value).toBe('hello')
+  })
+
+  it('never puts the token in the URL of another origin', async () => {
+    await connected({}, 'wss://elsewhere.example/ws')
+    expect(last().url).toBe('wss://elsewhere.example/ws')
+  })
+
+  it('does not connect while signed out', async () => {
+    createFakeApi()
+    setupAuth({ restore: false })
+    effectScope().run(() => useAuthSocket('/ws'))
+    await vi.advanceTimersByTimeAsync(0)
+    expect(FakeSocket.all).toHaveLength(0)
+  })
+
+  it.each([1008, 4001])(
+    'refreshes once on close code %i, then reconnects with the new token',
+    async (code) => {
+      const { api, store } = await connected()
+      last().accept()
+      const old = store.accessToken
+      last().serverClose(code)
+      await vi.advanceTimersByTimeAsync(0)
+      expect(api.counts.refresh).toBe(1)
+      expect(FakeSocket.all).toHaveLength(2)
+      expect(last().token).toBe(store.accessToken)
+      expect(last().token).not.toBe(old)
+    },
+  )
+
+  it('reconnects after 1006 with backoff, not at once', async () => {
+    const { api } = await connected({ backoff: () => 1000 })
+    last().accept()
+    last().serverClose(1006)
+    await vi.advanceTimersByTimeAsync(900)
+    expect(FakeSocket.all).toHaveLength(1)
+    await vi.advanceTimersByTimeAsync(200)
+    expect(FakeSocket.all).toHaveLength(2)
+    expect(api.counts.refresh).toBe(0)
+  })
+
+  it('does not reconnect after a clean close or close()', async () => {
+    const { socket } = await connected()
+    last().accept()
+    last().serverClose(1000)
+    await vi.advanceTimersByTimeAsync(60_000)
+    expect(FakeSocket.all).toHaveLength(1)
+    socket.open()
+    await vi.advanceTimersByTimeAsync(0)
+    last().accept()
+    socket.close()
+    expect(last().closedWith).toBe(1000)
+    await vi.advanceTimersByTimeAsync(60_000)
+    expect(FakeSocket.all).toHaveLength(2)
+    expect(socket.status.value).toBe('CLOSED')
+  })
+
+  it('gives up after maxReconnects failed attempts in a row', async () => {
+    await connected({ maxReconnects: 3, backoff: () => 100 })
+    for (let i = 0; i < 10; i++) {
+      last().serverClose(1006)
+      await vi.advanceTimersByTimeAsync(100)
+    }
+    expect(FakeSocket.all).toHaveLength(4)
+  })
+
+  it('caps the default backoff at 30 s', async () => {
+    await connected({ maxReconnects: 20 })
+    const at: number[] = []
+    for (let i = 0; i < 12; i++) {
+      const before = FakeSocket.all.length
+      last().serverClose(1006)
+      while (FakeSocket.all.length === before) await vi.advanceTimersByTimeAsync(100)
+      at.push(Date.now())
+    }
+    const gaps = at.slice(1).map((t, i) => t - at[i]!)
+    expect(Math.max(...gaps)).toBeLessThanOrEqual(30_100)
+    expect(gaps.at(-1)).toBeGreaterThanOrEqual(15_000)
+  })
+
+  it('closes with 1000 on logout, stays closed, and reconnects after the next login', async () => {
+    const { store } = await connected()
+    last().accept()
+    await store.logout()
+    await nextTick()
+    expect(last().closedWith).toBe(1000)
+    await vi.advanceTimersByTimeAsync(60_000)
+    expect(FakeSocket.all).toHaveLength(1)
+    await store.login({ username: 'alice', password: 'secret' })
+    await vi.advanceTimersByTimeAsync(0)
+    expect(FakeSocket.all).toHaveLength(2)
+    expect(last().token).toBe(store.accessToken)
+  })
+
+  it('moves to the new token after a refresh, before the old one expires', async () => {
+    const { store } = await connected()
+    last().accept()
+    await store.refresh()
+    await nextTick()
+    expect(FakeSocket.all).toHaveLength(2)
+    expect(FakeSocket.all[0]!.closedWith).toBe(1000)
+    expect(last().token).toBe(store.accessToken)
+  })
+
+  it('calls onTokenRefreshed instead of reconnecting when given', async () => {
+    const onTokenRefreshed = vi.fn((token: string, ws: WebSocket) => ws.send(`auth ${token}`))
+    const { store } = await connected({ onTokenRefreshed })
+    last().accept()
+    await store.refresh()
+    await nextTick()
+    expect(FakeSocket.all).toHaveLength(1)
+    expect(onTokenRefreshed).toHaveBeenCalledOnce()
+    expect(last().sent).toEqual([`auth ${store.accessToken}`])
+  })
+
+  it('queues sends until open', async () => {
+    const { socket } = await connected()
+    expect(socket.send('early')).toBe(false)
+    last().accept()
+    expect(last().sent).toEqual(['early'])
+    expect(socket.send('now')).toBe(true)
+  })
+
+  it('stays closed when the refresh after an auth close is rejected', async () => {
+    const { api, store } = await connected()
+    last().accept()
+    api.refreshAnswers.push(json(401, { error: 'invalid_grant' }))
+    last().serverClose(4001)
+    await vi.advanceTimersByTimeAsync(60_000)
+    expect(store.status).toBe('unauthenticated')
+    expect(FakeSocket.all).toHaveLength(1)
+  })
+
+  it('closes when its scope is disposed', async () => {
+    const { scope } = await connected()
+    last().accept()
+    scope.stop()
+    expect(last().closedWith).toBe(1000)
+  })
+
+  it('does nothing where there is no WebSocket (SSR)', async () => {
+    vi.stubGlobal('WebSocket', undefined)
+    const { socket } = await connected()
+    expect(socket.status.value).toBe('CLOSED')
+  })
+})
