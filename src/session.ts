@@ -24,6 +24,7 @@ export type AuthEvent =
 /** Backoff of the refresh after transient failures, for devtools and tests. */
 export interface BackoffState {
   failures: number
+  lastError: AuthError | null
   /** Local-clock ms before which no refresh request is sent. */
   retryAt: number
 }
@@ -53,7 +54,7 @@ export function createSession<TClaims, TUser>(options: ResolvedOptions<TClaims, 
   const status: Ref<AuthStatus> = shallowRef('unknown')
   const user: Ref<TUser | null> = shallowRef(null)
   const error: ShallowRef<AuthError | null> = shallowRef(null)
-  const backoff: BackoffState = { failures: 0, retryAt: 0 }
+  const backoff: BackoffState = { failures: 0, retryAt: 0, lastError: null }
 
   // Body mode only: the refresh token, in this closure and nowhere else.
   let refreshToken: string | null = null
@@ -87,9 +88,14 @@ export function createSession<TClaims, TUser>(options: ResolvedOptions<TClaims, 
   function newGeneration() {
     generation++
     inflight = null
+    resetBackoff()
+    clearTimeout(timer)
+  }
+
+  function resetBackoff() {
     backoff.failures = 0
     backoff.retryAt = 0
-    clearTimeout(timer)
+    backoff.lastError = null
   }
 
   function authHeaders(): Record<string, string> {
@@ -187,6 +193,7 @@ export function createSession<TClaims, TUser>(options: ResolvedOptions<TClaims, 
   }
 
   function recordFailure(err: AuthError) {
+    backoff.lastError = err
     backoff.failures++
     const exp = Math.min(BACKOFF_CAP, BACKOFF_BASE * 2 ** (backoff.failures - 1))
     const jittered = exp * (0.5 + Math.random() / 2)
@@ -215,6 +222,8 @@ export function createSession<TClaims, TUser>(options: ResolvedOptions<TClaims, 
 
   async function runRefresh(): Promise<void> {
     const gen = generation
+    // A long Retry-After is honoured by the timer; a request does not hang on it, it fails now.
+    if (backoff.lastError && backoff.retryAt - Date.now() > BACKOFF_CAP) throw backoff.lastError
     await waitForBackoff()
     if (gen !== generation) throw endedMeanwhile()
     const endpoint = endpoints.refresh
@@ -288,8 +297,7 @@ export function createSession<TClaims, TUser>(options: ResolvedOptions<TClaims, 
     }
     emit({ type: 'refresh:success', duration: Date.now() - started })
     if (gen !== generation) throw endedMeanwhile()
-    backoff.failures = 0
-    backoff.retryAt = 0
+    resetBackoff()
     if (set) accept(set)
     else status.value = 'authenticated'
   }
@@ -323,8 +331,7 @@ export function createSession<TClaims, TUser>(options: ResolvedOptions<TClaims, 
     const claims = decodeClaims<TClaims>(shared.token)
     if (sharedRefresh) refreshToken = sharedRefresh
     if (sharedUser !== undefined && sharedUser !== null) user.value = sharedUser as TUser
-    backoff.failures = 0
-    backoff.retryAt = 0
+    resetBackoff()
     accept({ ...shared, claims, rejected: false })
   }
 

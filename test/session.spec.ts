@@ -121,6 +121,21 @@ describe('transient refresh failures', () => {
     expect(api.counts.refresh).toBe(2)
   })
 
+  it('fails a request at once instead of hanging on a long Retry-After, and the timer honours it', async () => {
+    const { api, store, $fetch } = await signedIn()
+    api.revoke()
+    api.refreshAnswers.push(json(503, {}, { 'retry-after': '120' }))
+    await $fetch('/a').catch(() => {})
+    const error = await $fetch('/b').catch((e) => e)
+    expect(isAuthError(error, 'server')).toBe(true)
+    expect(api.counts.refresh).toBe(1)
+    await vi.advanceTimersByTimeAsync(119_000)
+    expect(api.counts.refresh).toBe(1)
+    await vi.advanceTimersByTimeAsync(1_000)
+    expect(api.counts.refresh).toBe(2)
+    expect(store.error).toBeNull()
+  })
+
   it('retries by itself on the timer after a failed proactive refresh', async () => {
     const { api, store } = await signedIn({ refreshLeeway: 30 })
     api.refreshAnswers.push(json(503, {}))
