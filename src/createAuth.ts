@@ -4,9 +4,8 @@ import type { App } from 'vue'
 import { AuthError } from './errors'
 import { isClient } from './env'
 import { installGuards } from './guards'
-import { setupDevtools } from './devtools'
 import { resolveOptions } from './options'
-import { createSession } from './session'
+import { createSession, type AuthEvent } from './session'
 import { sessionKey, sessions, storeOf, type AuthStore } from './store'
 import type { AuthOptions, DefaultClaims, DefaultUser } from './types'
 
@@ -67,7 +66,22 @@ export function createAuth<TClaims = DefaultClaims, TUser = DefaultUser>(
       // Create the store now so its state exists before the first navigation or render.
       storeOf(pinia)
       if (resolved.router) app.onUnmount(installGuards(resolved.router, session))
-      if (__DEV__ && resolved.devtools && isClient) app.onUnmount(setupDevtools(app, session))
+      if (__DEV__ && resolved.devtools && isClient) {
+        // A dynamic import, so that production builds drop even the import of @vue/devtools-api.
+        // Events of the first moments (the start-up restore) arrive before the module does.
+        const early: { at: number; event: AuthEvent }[] = []
+        let stop = session.onEvent((event) => early.push({ at: Date.now(), event }))
+        let unmounted = false
+        void import('./devtools').then(({ setupDevtools }) => {
+          if (unmounted) return
+          stop()
+          stop = setupDevtools(app, session, early)
+        })
+        app.onUnmount(() => {
+          unmounted = true
+          stop()
+        })
+      }
       if (isClient) {
         session.start()
         app.onUnmount(session.stop)

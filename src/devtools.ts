@@ -70,7 +70,11 @@ function describe(event: AuthEvent): { title: string; subtitle: string; data: ob
  * Registers the "Auth" inspector and timeline layer. The devtools API arrives only once a client
  * connects; until then events cost a push onto a short ring buffer.
  */
-export function setupDevtools(app: App, session: Session<any, any>): () => void {
+export function setupDevtools(
+  app: App,
+  session: Session<any, any>,
+  early: { at: number; event: AuthEvent }[] = [],
+): () => void {
   let api: DevtoolsApi | null = null
   let timer: ReturnType<typeof setInterval> | undefined
   const recent: { at: number; title: string; subtitle: string }[] = []
@@ -78,8 +82,7 @@ export function setupDevtools(app: App, session: Session<any, any>): () => void 
   let lastRefresh: { at: number; outcome: string; duration: number } | null = null
   let refreshGroup = 0
 
-  const stopListening = session.onEvent((event) => {
-    const now = Date.now()
+  function record(event: AuthEvent, now = Date.now()) {
     if (event.type === 'refresh:start') refreshGroup++
     if (event.type === 'refresh:success') {
       lastRefresh = { at: now, outcome: 'success', duration: event.duration }
@@ -113,7 +116,10 @@ export function setupDevtools(app: App, session: Session<any, any>): () => void 
         groupId: event.type.startsWith('refresh:') ? `refresh-${refreshGroup}` : undefined,
       },
     })
-  })
+  }
+
+  for (const { at, event } of early) record(event, at)
+  const stopListening = session.onEvent((event) => record(event))
 
   function secondsLeft(): number | null {
     const expiresAt = session.tokens.value?.expiresAt

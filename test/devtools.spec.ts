@@ -71,11 +71,13 @@ afterEach(() => {
 const credentials = { username: 'alice', password: 'secret' }
 
 describe('devtools', () => {
-  it('registers once per app, and not at all with devtools: false', () => {
+  it('registers once per app, and not at all with devtools: false', async () => {
     createFakeApi()
     setupAuth({ restore: false })
+    await vi.dynamicImportSettled()
     expect(devtools.state.registrations).toBe(1)
     setupAuth({ restore: false, devtools: false })
+    await vi.dynamicImportSettled()
     expect(devtools.state.registrations).toBe(1)
   })
 
@@ -83,6 +85,7 @@ describe('devtools', () => {
     createFakeApi()
     setupAuth({ restore: false })
     expect(devtools.state.inspectors).toHaveLength(0)
+    await vi.dynamicImportSettled()
     devtools.state.connect!()
     expect(devtools.state.inspectors.map((i) => i.label)).toEqual(['Auth'])
     expect(devtools.state.layers.map((l) => l.label)).toEqual(['Auth'])
@@ -91,6 +94,7 @@ describe('devtools', () => {
   it('masks the token in the state it sends', async () => {
     createFakeApi()
     const { store } = setupAuth({ restore: false })
+    await vi.dynamicImportSettled()
     devtools.state.connect!()
     await store.login(credentials)
     const { state, value } = inspect()
@@ -104,6 +108,7 @@ describe('devtools', () => {
   it('answers only for its own inspector', async () => {
     createFakeApi()
     setupAuth({ restore: false })
+    await vi.dynamicImportSettled()
     devtools.state.connect!()
     const { tree, state } = inspect('session', 'someone-else')
     expect(tree).toEqual([])
@@ -113,6 +118,7 @@ describe('devtools', () => {
   it('counts the expiry down live and re-sends the inspector on a tick', async () => {
     createFakeApi({ ttl: 60 })
     const { store } = setupAuth({ restore: false })
+    await vi.dynamicImportSettled()
     devtools.state.connect!()
     await store.login(credentials)
     expect(inspect().tree[0].children[0].label).toBe('Access token: expires in 59 s')
@@ -126,6 +132,7 @@ describe('devtools', () => {
   it('puts login, 401, refresh and replay on the timeline in order, without tokens', async () => {
     const api = createFakeApi()
     const { store, $fetch } = setupAuth({ restore: false })
+    await vi.dynamicImportSettled()
     devtools.state.connect!()
     await store.login(credentials)
     api.revoke()
@@ -153,6 +160,7 @@ describe('devtools', () => {
     createFakeApi()
     const { store } = setupAuth({ restore: false })
     await store.login(credentials) // before any client connects
+    await vi.dynamicImportSettled()
     devtools.state.connect!()
     const events = inspect('events').state['Recent events']!
     expect(events.map((e) => e.value)).toContain('login')
@@ -161,6 +169,7 @@ describe('devtools', () => {
   it('runs its actions: refresh now, expire locally, logout', async () => {
     const api = createFakeApi()
     const { store } = setupAuth({ restore: false })
+    await vi.dynamicImportSettled()
     devtools.state.connect!()
     await store.login(credentials)
     const actions = Object.fromEntries(
@@ -181,6 +190,7 @@ describe('devtools', () => {
   it('counts refresh failures by kind', async () => {
     const api = createFakeApi()
     const { store } = setupAuth({ restore: false })
+    await vi.dynamicImportSettled()
     devtools.state.connect!()
     await store.login(credentials)
     api.refreshAnswers.push(new Response('{}', { status: 503 }))
