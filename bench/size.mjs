@@ -1,0 +1,88 @@
+// Bundle size, minified + gzip, of production app builds (Vite build(), tree-shaken, NODE_ENV
+// defined), of the built package (dist/) and of the peers' equivalents.
+import {
+  DEPS,
+  DEVTOOLS_MARKERS,
+  LIBRARY_ENTRY,
+  PEERS,
+  bundle,
+  measureLibrary,
+} from '../scripts/bundle-size.mjs'
+import { log, section } from './helpers.mjs'
+
+const appEntry = (options) => `
+import { createAuth } from 'vue-refresh-auth'
+export const auth = createAuth({ baseURL: '/api'${options} })
+`
+
+const AXIOS_ENTRY = `
+import axios from 'axios'
+import createAuthRefreshInterceptor from 'axios-auth-refresh'
+export const api = axios.create({ baseURL: '/api' })
+createAuthRefreshInterceptor(api, (failedRequest) =>
+  axios.post('/auth/refresh').then((response) => {
+    failedRequest.response.config.headers.Authorization = 'Bearer ' + response.data.access_token
+  }),
+)
+`
+
+const OIDC_ENTRY = `
+import { UserManager } from 'oidc-client-ts'
+export const userManager = new UserManager({
+  authority: 'https://id.example.com',
+  client_id: 'app',
+  redirect_uri: 'https://app.example.com/callback',
+})
+`
+
+const markersIn = (code) => DEVTOOLS_MARKERS.filter((marker) => code.includes(marker))
+const figures = ({ bytes, gzip, chunks }) => ({ bytes, gzip, chunks })
+
+section(async () => {
+  const library = await measureLibrary()
+  const libraryDev = await bundle(LIBRARY_ENTRY, {
+    external: [...PEERS, ...DEPS],
+    env: 'development',
+  })
+  const withDeps = await bundle(LIBRARY_ENTRY, { external: PEERS })
+
+  // What devtools adds to a production app: the same app entry with the option left to its
+  // default and with `devtools: false`. Apart from the option literal in the entry itself, the two
+  // outputs must be the same code, and no devtools string may be left. Measured twice: with
+  // @vue/devtools-api external like the other peers, and bundled, as an app's bundler resolves it
+  // (its package.json says "sideEffects": false).
+  const devtools = {}
+  for (const [name, external] of [
+    ['peersExternal', PEERS],
+    ['devtoolsApiBundled', PEERS.filter((peer) => peer !== '@vue/devtools-api')],
+  ]) {
+    const byDefault = await bundle(appEntry(''), { external })
+    const disabled = await bundle(appEntry(', devtools: false'), { external })
+    const development = await bundle(appEntry(''), { external, env: 'development' })
+    devtools[name] = {
+      default: figures(byDefault),
+      disabled: figures(disabled),
+      development: figures(development),
+      gzipDifference: byDefault.gzip - disabled.gzip,
+      sameCode: disabled.code.replace(/,?devtools:(!1|false)/g, '') === byDefault.code,
+      markersInProduction: markersIn(byDefault.code),
+      devtoolsImports: byDefault.code.match(/import[^;]*?["']@vue\/devtools-api["'];?/g) ?? [],
+      markersInDevelopment: markersIn(development.code),
+    }
+  }
+
+  const axios = await bundle(AXIOS_ENTRY)
+  const oidc = await bundle(OIDC_ENTRY)
+  log(
+    `library ${library.gzip} B, with deps ${withDeps.gzip} B, axios ${axios.gzip} B, oidc ${oidc.gzip} B`,
+  )
+
+  return {
+    library: figures(library),
+    libraryDev: figures(libraryDev),
+    withDeps: figures(withDeps),
+    devtools,
+    axios: figures(axios),
+    oidc: figures(oidc),
+  }
+})

@@ -1,0 +1,78 @@
+// Bundles a small entry the way an app's production build would (Vite's programmatic build(),
+// minified, tree-shaken, `process.env.NODE_ENV` defined) and measures it minified and gzipped.
+// Shared by `scripts/size.mjs` (the size budget) and `bench/run.mjs` (the size table).
+import { fileURLToPath } from 'node:url'
+import { gzipSync } from 'node:zlib'
+import { build } from 'vite'
+
+export const root = fileURLToPath(new URL('..', import.meta.url))
+
+/** The library's peers: an app has them anyway, so they never count towards our size. */
+export const PEERS = ['vue', 'pinia', 'vue-router', '@vue/devtools-api']
+/** The library's own dependencies, external for "the library alone". */
+export const DEPS = ['ofetch', 'jwt-decode', 'ufo', 'cookie-es']
+
+/** Every public export of the built package (`dist/`), as an app would import them. */
+export const LIBRARY_ENTRY = `export * from 'vue-refresh-auth'`
+
+/** Strings that only devtools code contains; none may be left in a production bundle. */
+export const DEVTOOLS_MARKERS = ['@vue/devtools-api', 'addTimelineEvent', 'setupDevtoolsPlugin']
+
+const ENTRY = 'virtual:size-entry'
+const RESOLVED_ENTRY = '\0' + ENTRY
+
+/** An `external` matcher for whole packages and their subpaths. */
+export const externals = (names) => (id) =>
+  names.some((name) => id === name || id.startsWith(`${name}/`))
+
+/**
+ * Bundles `code` (an ES module; its exports are kept) and returns the output.
+ *
+ * @param {string} code - the entry module's source
+ * @param {object} [options]
+ * @param {string[]} [options.external] - packages left as imports
+ * @param {'production' | 'development'} [options.env] - `process.env.NODE_ENV` of the app build
+ * @returns {Promise<{ code: string, bytes: number, gzip: number, chunks: number }>}
+ */
+export async function bundle(code, { external = [], env = 'production' } = {}) {
+  const result = await build({
+    configFile: false,
+    envDir: false,
+    root,
+    logLevel: 'silent',
+    mode: env,
+    define: { 'process.env.NODE_ENV': JSON.stringify(env) },
+    // The built package, not src/: what users install. Its package.json has "sideEffects": false.
+    resolve: { alias: { 'vue-refresh-auth': `${root}dist/index.js` } },
+    plugins: [
+      {
+        name: 'size-entry',
+        resolveId: (id) => (id === ENTRY ? RESOLVED_ENTRY : null),
+        load: (id) => (id === RESOLVED_ENTRY ? code : null),
+      },
+    ],
+    build: {
+      write: false,
+      minify: true,
+      // Keep the entry's exports, as a library or a shared chunk of an app would.
+      rolldownOptions: {
+        input: ENTRY,
+        external: externals(external),
+        preserveEntrySignatures: 'strict',
+      },
+    },
+  })
+  const chunks = (Array.isArray(result) ? result : [result])
+    .flatMap((output) => output.output)
+    .filter((file) => file.type === 'chunk')
+  const js = chunks.map((chunk) => chunk.code).join('\n')
+  return {
+    code: js,
+    bytes: Buffer.byteLength(js),
+    gzip: gzipSync(js, { level: 9 }).length,
+    chunks: chunks.length,
+  }
+}
+
+/** The library alone: peers and its own dependencies external, production, minified + gzip. */
+export const measureLibrary = () => bundle(LIBRARY_ENTRY, { external: [...PEERS, ...DEPS] })
