@@ -163,7 +163,8 @@ export function createSession<TClaims, TUser>(options: ResolvedOptions<TClaims, 
   function schedule() {
     clearTimeout(timer)
     const set = tokens.value
-    if (!set) return
+    // On a server (SSR) nothing would ever stop the timer, and a refresh there has no cookie.
+    if (!set || !isClient) return
     const due = backoff.failures ? backoff.retryAt : refreshDueAt(set)
     if (due === null) return
     // Browsers run delays above 2^31-1 ms at once; a far expiry is re-armed by the re-checks.

@@ -1,4 +1,4 @@
-import { computed, getCurrentScope, onScopeDispose, shallowRef, type ComputedRef } from 'vue'
+import { computed, getCurrentScope, onScopeDispose, shallowRef, watch, type ComputedRef } from 'vue'
 import { isClient } from './env'
 import { currentSession } from './store'
 
@@ -31,6 +31,8 @@ export function useTokenExpiry(): UseTokenExpiryReturn {
     onScopeDispose(() => clearInterval(timer))
   }
   const expiresAt = computed(() => session.tokens.value?.expiresAt ?? null)
+  // A new token is measured against the current time, not the last tick's.
+  watch(expiresAt, () => (now.value = Date.now()), { flush: 'sync' })
   return {
     expiresAt,
     secondsLeft: computed(() =>

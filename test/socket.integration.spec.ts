@@ -1,8 +1,7 @@
-// @vitest-environment node
-// useAuthSocket against the demo server's real /ws endpoint, with the `ws` client standing in for
-// the browser's WebSocket (Node 20 has none) and fetch-cookie for the refresh cookie.
-import makeFetchCookie from 'fetch-cookie'
-import { CookieJar } from 'tough-cookie'
+// @vitest-environment happy-dom
+// useAuthSocket against the demo server's real /ws endpoint. The happy-dom page is placed on the
+// server's origin, so its fetch keeps the HttpOnly refresh cookie as a browser would; the `ws`
+// client stands in for the browser's WebSocket.
 import { effectScope, watch } from 'vue'
 import { WebSocket } from 'ws'
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest'
@@ -16,30 +15,24 @@ let close: () => Promise<void>
 
 beforeAll(async () => {
   ;({ url, close } = await demo.listen())
+  window.happyDOM.setURL(`${url}/`)
   demo.sockets.setTick(250)
 })
 afterAll(() => close())
 
-const realFetch = globalThis.fetch
 beforeEach(() => {
   demo.resetStats()
   Object.assign(demo.sockets.stats, { connections: 0, rejected: 0, expired: 0 })
-  vi.stubGlobal('fetch', makeFetchCookie(realFetch, new CookieJar()))
   vi.stubGlobal('WebSocket', WebSocket)
 })
 
 async function run(options: AuthOptions, lifetimes: number) {
-  const { store } = setupAuth({
-    baseURL: `${url}/api`,
-    restore: false,
-    endpoints: { login: `POST ${url}/auth/login`, refresh: `POST ${url}/auth/refresh` },
-    ...options,
-  })
+  const { store } = setupAuth({ baseURL: '/api', restore: false, ...options })
   await store.login({ username: 'alice', password: 'alice-password' })
   const scope = effectScope()
   const received: { type: string; data?: string; n?: number; tick?: number }[] = []
   const socket = scope.run(() =>
-    useAuthSocket<string>(url.replace('http', 'ws') + '/ws', {
+    useAuthSocket<string>('/ws', {
       onMessage: (event) => received.push(JSON.parse(String(event.data))),
     }),
   )!
