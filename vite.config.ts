@@ -1,4 +1,4 @@
-import { defineConfig } from 'vitest/config'
+import { configDefaults, defineConfig } from 'vitest/config'
 import pkg from './package.json' with { type: 'json' }
 
 // Peers and dependencies stay imports, so the app's bundler dedupes and tree-shakes them.
@@ -24,12 +24,31 @@ export default defineConfig(({ mode }) => ({
     rollupOptions: { external },
   },
   test: {
-    include: ['test/**/*.spec.ts'],
     environment: 'node',
     environmentOptions: { happyDOM: { url: 'http://app.test/' } },
     testTimeout: 20_000,
     hookTimeout: 30_000,
     restoreMocks: true,
     unstubGlobals: true,
+    projects: [
+      {
+        extends: true,
+        test: {
+          name: 'unit',
+          include: ['test/**/*.spec.ts'],
+          exclude: [...configDefaults.exclude, 'test/browser/**'],
+        },
+      },
+      {
+        // Real Chromium against the built playground. A project of its own so that its
+        // globalSetup (the playground build) runs only when browser tests are part of the run.
+        extends: true,
+        test: {
+          name: 'browser',
+          include: ['test/browser/**/*.spec.ts'],
+          globalSetup: ['test/browser/globalSetup.ts'],
+        },
+      },
+    ],
   },
 }))

@@ -2,7 +2,17 @@ import { createPinia } from 'pinia'
 import { createApp } from 'vue'
 import { createAuth } from 'vue-refresh-auth'
 import App from './App.vue'
+import { logEvent } from './eventLog'
+import { router } from './router'
+import { refreshLeeway } from './settings'
+import './style.css'
 
-const auth = createAuth({ baseURL: '/api' })
+const auth = createAuth({
+  baseURL: '/api',
+  router,
+  routes: { login: '/login', home: '/', forbidden: '/forbidden' },
+  onEvent: logEvent,
+  ...(refreshLeeway === undefined ? {} : { refreshLeeway }),
+})
 
-createApp(App).use(createPinia()).use(auth).mount('#app')
+createApp(App).use(createPinia()).use(router).use(auth).mount('#app')

@@ -1,0 +1,9 @@
+// Knobs read from the page's URL at start-up, for trying (and testing) edge cases:
+// `?leeway=0` turns the proactive refresh off, so an idle tab really holds an expired token.
+
+const params = new URLSearchParams(globalThis.location?.search ?? '')
+const leeway = params.get('leeway')
+
+/** `refreshLeeway` from `?leeway=<seconds>`, or `undefined` for the library's default. */
+export const refreshLeeway: number | undefined =
+  leeway !== null && leeway.trim() !== '' && Number(leeway) >= 0 ? Number(leeway) : undefined

@@ -1,0 +1,94 @@
+// @vitest-environment node
+// Server-side rendering: no browser globals are touched, and the serialized Pinia state (what an
+// SSR payload or a persistence plugin would carry) never holds the access token.
+import { createPinia } from 'pinia'
+import { createSSRApp, defineComponent, h } from 'vue'
+import { renderToString } from 'vue/server-renderer'
+import { createMemoryHistory, createRouter, RouterView } from 'vue-router'
+import { describe, expect, it, vi } from 'vitest'
+import { createAuth, useAuth } from '../src'
+import { json, jwt } from './utils'
+
+const Home = defineComponent({
+  setup() {
+    const auth = useAuth()
+    return () => h('p', { id: 'home' }, `${auth.status}: ${String(auth.user?.name ?? 'guest')}`)
+  },
+})
+const page = (name: string) => defineComponent({ render: () => h('p', { id: name }, name) })
+
+function createServerApp() {
+  const router = createRouter({
+    history: createMemoryHistory(),
+    routes: [
+      { path: '/', component: Home, meta: { requiresAuth: true } },
+      { path: '/login', component: page('login'), meta: { guestOnly: true } },
+      { path: '/admin', component: page('admin'), meta: { roles: ['admin'] } },
+    ],
+  })
+  const pinia = createPinia()
+  const auth = createAuth({ baseURL: '/api', router })
+  const app = createSSRApp(defineComponent({ render: () => h(RouterView) }))
+  app.use(pinia).use(router).use(auth)
+  return { app, pinia, router, auth }
+}
+
+describe('server-side rendering', () => {
+  it('runs where there is no window or document', () => {
+    expect(typeof window).toBe('undefined')
+    expect(typeof document).toBe('undefined')
+  })
+
+  it('renders a signed-in page, and the serialized state holds no token', async () => {
+    expect(typeof window).toBe('undefined')
+    const token = jwt({
+      sub: 'alice',
+      name: 'Alice',
+      roles: ['user'],
+      iat: Math.floor(Date.now() / 1000),
+      exp: Math.floor(Date.now() / 1000) + 60,
+    })
+    const fetch = vi.fn(async () =>
+      json(200, {
+        access_token: token,
+        expires_in: 60,
+        user: { id: 'alice', name: 'Alice', roles: ['user'] },
+      }),
+    )
+    vi.stubGlobal('fetch', fetch)
+    const { app, pinia, router, auth } = createServerApp()
+
+    await auth.ready
+    // No cookie to restore from on the server: the session is known to be empty at once.
+    expect(fetch).not.toHaveBeenCalled()
+    await auth.store.login({ username: 'alice', password: 'alice-password' })
+    expect(fetch).toHaveBeenCalledWith('/auth/login', expect.objectContaining({ method: 'POST' }))
+    await router.isReady()
+    expect(router.currentRoute.value.fullPath).toBe('/')
+
+    const html = await renderToString(app)
+    expect(html).toContain('<p id="home">authenticated: Alice</p>')
+    expect(html).not.toContain(token)
+
+    const state = JSON.stringify(pinia.state.value)
+    expect(state).toContain('authenticated')
+    expect(state).not.toContain(token)
+    expect(state).not.toContain(token.split('.')[1]) // not even the claims part
+    expect(auth.store.accessToken).toBe(token)
+
+    // Signing in armed the proactive-refresh timer even on the server; logging out clears it, so it
+    // cannot fire after the test.
+    await auth.store.logout()
+  })
+
+  it('renders the login page for a guest on a protected route', async () => {
+    const fetch = vi.fn()
+    vi.stubGlobal('fetch', fetch)
+    const { app, router } = createServerApp()
+    await router.push('/admin')
+    await router.isReady()
+    expect(router.currentRoute.value.fullPath).toBe('/login?redirect=/admin')
+    expect(await renderToString(app)).toBe('<p id="login">login</p>')
+    expect(fetch).not.toHaveBeenCalled()
+  })
+})
