@@ -3,7 +3,7 @@
 // server's origin, so its fetch keeps the HttpOnly refresh cookie as a browser would; the `ws`
 // client stands in for the browser's WebSocket.
 import { effectScope, watch } from 'vue'
-import type { BrowserWindow } from 'happy-dom'
+import type { Window as HappyWindow } from 'happy-dom'
 import { WebSocket } from 'ws'
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest'
 import { useAuthSocket, type AuthOptions } from '../src'
@@ -16,7 +16,7 @@ let close: () => Promise<void>
 
 beforeAll(async () => {
   ;({ url, close } = await demo.listen())
-  ;(window as unknown as BrowserWindow).happyDOM.setURL(`${url}/`)
+  ;(window as unknown as HappyWindow).happyDOM.setURL(`${url}/`)
   demo.sockets.setTick(250)
 })
 afterAll(() => close())
