@@ -61,7 +61,15 @@ export function createSession<TClaims, TUser>(options: ResolvedOptions<TClaims, 
   // Bumped by login, logout and session end: a refresh answer from an older generation is dropped,
   // so a refresh that was in flight when the user logged out cannot bring the session back.
   let generation = 0
+  // Rejects the requests parked on a refresh the moment its generation ends (logout, new login),
+  // without waiting for the HTTP answer.
+  let generationEnded = endedSignal()
+  // Logouts in this tab, so a login answered after one is dropped.
+  let logouts = 0
+  // The current generation's shared refresh.
   let inflight: Promise<void> | null = null
+  // The last refresh or login request of any generation: a tab never has two in flight.
+  let lastRequest: Promise<unknown> = Promise.resolve()
   let expiredNotified = false
   let timer: ReturnType<typeof setTimeout> | undefined
   let restoring: Promise<void> | null = null
@@ -85,8 +93,18 @@ export function createSession<TClaims, TUser>(options: ResolvedOptions<TClaims, 
     return err
   }
 
-  function newGeneration() {
+  function endedSignal() {
+    let end!: (reason: AuthError) => void
+    const promise = new Promise<never>((_, reject) => (end = reject))
+    promise.catch(() => {}) // only ever raced against a flight, never awaited alone
+    return { promise, end }
+  }
+
+  /** Starts a new generation; requests parked on the old one's refresh fail with `reason`. */
+  function newGeneration(reason: AuthError = endedMeanwhile()) {
     generation++
+    generationEnded.end(reason)
+    generationEnded = endedSignal()
     inflight = null
     resetBackoff()
     clearTimeout(timer)
@@ -105,6 +123,18 @@ export function createSession<TClaims, TUser>(options: ResolvedOptions<TClaims, 
     return value ? { [csrf.header]: value } : {}
   }
 
+  /**
+   * Runs a cookie-setting request (refresh, login) after the previous one settled, in this tab.
+   * With the cross-tab lock around it too, the last Set-Cookie the browser applies is always the
+   * newest: a late refresh answer can never put an older session's cookie over a fresh login's.
+   */
+  async function serialized<T>(send: () => Promise<T>): Promise<T> {
+    await lastRequest
+    const sent = send()
+    lastRequest = sent.catch(() => {})
+    return sent
+  }
+
   function request(endpoint: Endpoint, body?: Record<string, unknown>) {
     return authFetch.raw(endpoint.url, {
       method: endpoint.method as 'POST',
@@ -121,8 +151,8 @@ export function createSession<TClaims, TUser>(options: ResolvedOptions<TClaims, 
     schedule()
   }
 
-  function clearSession() {
-    newGeneration()
+  function clearSession(reason?: AuthError) {
+    newGeneration(reason)
     tokens.value = null
     user.value = null
     status.value = 'unauthenticated'
@@ -131,7 +161,7 @@ export function createSession<TClaims, TUser>(options: ResolvedOptions<TClaims, 
   /** The session ended without a logout: clear it and tell the app once. */
   function expire(err: AuthError) {
     const hadSession = tokens.value !== null
-    clearSession()
+    clearSession(err)
     report(err)
     if (!hadSession || expiredNotified) return
     expiredNotified = true
@@ -207,9 +237,11 @@ export function createSession<TClaims, TUser>(options: ResolvedOptions<TClaims, 
   /** Single-flight: every caller while a refresh runs shares it. Rejects with an AuthError. */
   function refresh(): Promise<void> {
     if (inflight) return inflight
-    const flight = runRefresh().finally(() => {
-      if (inflight === flight) inflight = null
-    })
+    const flight: Promise<void> = Promise.race([runRefresh(), generationEnded.promise]).finally(
+      () => {
+        if (inflight === flight) inflight = null
+      },
+    )
     inflight = flight
     return flight
   }
@@ -258,10 +290,10 @@ export function createSession<TClaims, TUser>(options: ResolvedOptions<TClaims, 
       set = await lockRefresh(async () => {
         // Another tab may have refreshed while this one waited for the lock: use its token.
         if (adoptedSince(before)) return null
-        const response = await request(
-          endpoint,
-          bodyMode ? bodyMode.send(refreshToken!) : undefined,
-        )
+        const response = await serialized(() => {
+          if (gen !== generation) throw endedMeanwhile()
+          return request(endpoint, bodyMode ? bodyMode.send(refreshToken!) : undefined)
+        })
         const fresh = readTokenSet<TClaims>(
           options,
           response._data,
@@ -270,8 +302,7 @@ export function createSession<TClaims, TUser>(options: ResolvedOptions<TClaims, 
           'refresh',
         )
         const rotated = bodyMode?.read(response._data)
-        // Kept even when the answer is dropped below: a logout waiting on this flight sends it.
-        if (rotated) refreshToken = rotated
+        if (rotated && gen === generation) refreshToken = rotated
         // Announced before the lock is released, so the next tab in line finds it.
         if (gen === generation) share('token', fresh)
         return fresh
@@ -286,7 +317,7 @@ export function createSession<TClaims, TUser>(options: ResolvedOptions<TClaims, 
           post({ type: 'expired', reason: err.message })
         } else {
           // Restore found no session: nothing ended, so this is not an error for the app.
-          clearSession()
+          clearSession(err)
           error.value = null
         }
         throw err
@@ -395,18 +426,19 @@ export function createSession<TClaims, TUser>(options: ResolvedOptions<TClaims, 
         new AuthError('misconfigured', 'login() needs endpoints.login; it is set to false.'),
       )
     }
-    newGeneration()
-    const gen = generation
+    // A failed login leaves the current session, and its running refresh, as they were.
+    const logoutsBefore = logouts
     let set: TokenSet<TClaims>
     let body: any
     try {
-      const response = await request(endpoint, credentials)
+      const response = await lockRefresh(() => serialized(() => request(endpoint, credentials)))
       body = response._data
       set = readTokenSet<TClaims>(options, body, response.headers, Date.now(), 'login')
     } catch (cause) {
       throw report(toAuthError(cause, 'login', 'invalid_credentials'))
     }
-    if (gen !== generation) throw endedMeanwhile()
+    if (logouts !== logoutsBefore) throw endedMeanwhile()
+    newGeneration()
     refreshToken = bodyMode?.read(body) ?? null
     user.value = body && typeof body.user === 'object' ? body.user : null
     accept(set)
@@ -416,19 +448,17 @@ export function createSession<TClaims, TUser>(options: ResolvedOptions<TClaims, 
   }
 
   async function logout({ everywhere = false }: LogoutOptions = {}): Promise<void> {
-    const pending = inflight
+    logouts++
+    const token = refreshToken
+    refreshToken = null
     clearSession()
     error.value = null
     emit({ type: 'logout', everywhere })
     post({ type: 'logout', everywhere })
     const endpoint = endpoints.logout
-    if (!endpoint) return
-    // Let an in-flight refresh land first so the logout carries the newest refresh token or
-    // cookie; its answer is already dropped by the generation check.
-    await pending?.catch(() => {})
-    const token = refreshToken
-    refreshToken = null
-    if (bodyMode && !token) return
+    // Sent at once, even while a refresh is in flight: the server revokes the whole token family,
+    // so whatever that refresh rotated to is revoked with it.
+    if (!endpoint || (bodyMode && !token)) return
     const body = {
       ...(bodyMode && token ? bodyMode.send(token) : {}),
       ...(everywhere ? { everywhere: true } : {}),
