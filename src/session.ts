@@ -18,7 +18,10 @@ export type AuthEvent =
   | { type: 'refresh:failure'; duration: number; error: AuthError }
   | { type: 'replay'; method: string; url: string }
   | { type: 'session:expired'; error: AuthError }
-  | { type: 'tab:sent' | 'tab:received'; message: TabMessage['type'] }
+  | {
+      type: 'tab:sent' | 'tab:received'
+      message: 'login' | 'token' | 'logout' | 'expired' | 'request'
+    }
   | { type: 'socket:reauth'; url: string; reason: string }
 
 /** Backoff of the refresh after transient failures, for devtools and tests. */
@@ -389,15 +392,16 @@ export function createSession<TClaims, TUser>(options: ResolvedOptions<TClaims, 
         adopt(message.tokens, message.user, message.refreshToken)
         break
       case 'logout':
+        // A logout, not an expiry: no onSessionExpired; the guards still leave protected pages.
+        if (!current) return
+        clearSession()
+        error.value = null
+        emit({ type: 'logout', everywhere: message.everywhere })
+        break
       case 'expired':
         if (!current) return
         expire(
-          new AuthError(
-            'session_expired',
-            message.type === 'logout'
-              ? 'You signed out in another tab; sign in again.'
-              : `The session ended in another tab. ${message.reason}`,
-          ),
+          new AuthError('session_expired', `The session ended in another tab. ${message.reason}`),
         )
         break
       case 'request':

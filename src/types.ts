@@ -123,7 +123,10 @@ export interface AuthOptions<TClaims = DefaultClaims, TUser = DefaultUser> {
   routes?: RoutesOptions
   /** The roles `meta.roles` checks. @default reads `claims.roles`, then `claims.role` */
   roles?: (claims: TClaims | null, user: TUser | null) => string[]
-  /** The Vue devtools inspector and timeline. @default true in development builds */
+  /**
+   * The Vue devtools inspector and timeline; development builds only (production builds carry
+   * none of its code). @default true
+   */
   devtools?: boolean
   /** Extra ofetch options for the instance; user hooks still run. */
   fetchOptions?: FetchOptions

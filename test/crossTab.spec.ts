@@ -93,8 +93,9 @@ const tab = (options: Parameters<typeof setupAuth>[0] = {}) =>
 describe('cross-tab sync', () => {
   it('signs every tab in and out together', async () => {
     const api = createFakeApi()
+    const onSessionExpired = vi.fn()
     const one = tab()
-    const two = tab()
+    const two = tab({ onSessionExpired })
     await one.store.login(credentials)
     await vi.advanceTimersByTimeAsync(0)
     expect(two.store.isAuthenticated).toBe(true)
@@ -105,6 +106,8 @@ describe('cross-tab sync', () => {
     expect(two.store.status).toBe('unauthenticated')
     expect(two.store.accessToken).toBeNull()
     expect(api.counts.refresh).toBe(0)
+    // A logout in another tab is a logout, not an expiry.
+    expect(onSessionExpired).not.toHaveBeenCalled()
   })
 
   it('sends one refresh when four tabs need one at the same moment', async () => {
