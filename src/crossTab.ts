@@ -71,13 +71,16 @@ export function createTabSync(
     }
     const controller = new AbortController()
     const timer = setTimeout(() => controller.abort(), lockTimeout)
+    // Our own lock may be stolen while fn runs: fn's outcome still stands.
+    const outcome = (error: unknown) => {
+      if (running) return running
+      throw error
+    }
     try {
       return await locks.request(lockName, { signal: controller.signal }, held)
     } catch (error) {
-      // Our own lock was stolen while fn ran: fn's outcome still stands.
-      if (running) return running
-      if (controller.signal.aborted) return locks.request(lockName, { steal: true }, held)
-      throw error
+      if (running || !controller.signal.aborted) return outcome(error)
+      return await locks.request(lockName, { steal: true }, held).catch(outcome)
     } finally {
       clearTimeout(timer)
     }
