@@ -19,17 +19,21 @@ function demoServer(): Plugin {
         if (/^\/(api|auth|body)(\/|$)/.test(req.url ?? '')) void handle(req, res)
         else next()
       })
+      // The demo's authenticated WebSocket at /ws; Vite's own HMR socket is left alone.
+      server.httpServer?.on('upgrade', demo.sockets.handleUpgrade)
     },
   }
 }
 
-export default defineConfig({
+export default defineConfig(({ mode }) => ({
   root: fileURLToPath(new URL('.', import.meta.url)),
   plugins: [vue(), vueDevTools(), demoServer()],
-  define: { __DEV__: 'true' },
+  // As for an app using the published package: `vite build` of the playground is a production
+  // build without devtools or warnings, and `npm run dev` has them.
+  define: { __DEV__: JSON.stringify(mode !== 'production') },
   resolve: {
     alias: { 'vue-refresh-auth': fileURLToPath(new URL('../src/index.ts', import.meta.url)) },
   },
   build: { outDir: 'dist', emptyOutDir: true },
   server: { port: 5173, strictPort: false },
-})
+}))

@@ -4,7 +4,7 @@ import { createAuth } from 'vue-refresh-auth'
 import App from './App.vue'
 import { logEvent } from './eventLog'
 import { router } from './router'
-import { refreshLeeway } from './settings'
+import { lockTimeout, refreshLeeway } from './settings'
 import './style.css'
 
 const auth = createAuth({
@@ -13,6 +13,7 @@ const auth = createAuth({
   routes: { login: '/login', home: '/', forbidden: '/forbidden' },
   onEvent: logEvent,
   ...(refreshLeeway === undefined ? {} : { refreshLeeway }),
+  ...(lockTimeout === undefined ? {} : { crossTab: { lockTimeout } }),
 })
 
 createApp(App).use(createPinia()).use(router).use(auth).mount('#app')
