@@ -132,7 +132,12 @@ export function setupDevtools(
     return [
       {
         id: 'session',
-        label: 'Session',
+        // The countdown sits on the root node so it shows while the tree is collapsed.
+        label: !set
+          ? 'Session · signed out'
+          : left === null
+            ? 'Session · no expiry'
+            : `Session · expires in ${left} s`,
         tags: [{ label: session.status.value, textColor: 0xffffff, backgroundColor: 0x42b883 }],
         children: [
           {

@@ -8,7 +8,7 @@ export { AuthError, isAuthError } from './errors'
 export type { AuthPlugin } from './createAuth'
 export type { AuthActions, AuthGetters, AuthState, AuthStore } from './store'
 export type { AuthErrorCode } from './errors'
-export type { AuthEvent } from './session'
+export type { AuthEvent, RefreshReason } from './session'
 export type { UseTokenExpiryReturn } from './useTokenExpiry'
 export type { AuthSocketStatus, UseAuthSocketOptions, UseAuthSocketReturn } from './useAuthSocket'
 export type {

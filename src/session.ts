@@ -13,7 +13,7 @@ export type AuthEvent =
   | { type: 'login'; user: unknown }
   | { type: 'logout'; everywhere: boolean }
   | { type: 'unauthorized'; method: string; url: string }
-  | { type: 'refresh:start'; reason: string }
+  | { type: 'refresh:start'; reason: RefreshReason }
   | { type: 'refresh:success'; duration: number }
   | { type: 'refresh:failure'; duration: number; error: AuthError }
   | { type: 'replay'; method: string; url: string }
@@ -23,6 +23,12 @@ export type AuthEvent =
       message: 'login' | 'token' | 'logout' | 'expired' | 'request'
     }
   | { type: 'socket:reauth'; url: string; reason: string }
+
+/**
+ * Why a refresh started: `timer` (proactive, or a re-check on focus / visibility / online),
+ * `expired` (a request found the token expired), `401`, `restore`, or `manual` (`refresh()`).
+ */
+export type RefreshReason = 'timer' | 'expired' | '401' | 'restore' | 'manual'
 
 /** Backoff of the refresh after transient failures, for devtools and tests. */
 export interface BackoffState {
@@ -215,7 +221,7 @@ export function createSession<TClaims, TUser>(options: ResolvedOptions<TClaims, 
     if (due === null) return
     if (Date.now() >= due || isExpired(set)) {
       // The outcome is recorded in `error` and `status`; the next check or request retries.
-      refresh().catch(() => {})
+      refresh('timer').catch(() => {})
     } else {
       schedule()
     }
@@ -238,13 +244,14 @@ export function createSession<TClaims, TUser>(options: ResolvedOptions<TClaims, 
   // --- refresh --------------------------------------------------------------------------------
 
   /** Single-flight: every caller while a refresh runs shares it. Rejects with an AuthError. */
-  function refresh(): Promise<void> {
+  function refresh(reason: RefreshReason = 'manual'): Promise<void> {
     if (inflight) return inflight
-    const flight: Promise<void> = Promise.race([runRefresh(), generationEnded.promise]).finally(
-      () => {
-        if (inflight === flight) inflight = null
-      },
-    )
+    const flight: Promise<void> = Promise.race([
+      runRefresh(reason),
+      generationEnded.promise,
+    ]).finally(() => {
+      if (inflight === flight) inflight = null
+    })
     inflight = flight
     return flight
   }
@@ -256,7 +263,7 @@ export function createSession<TClaims, TUser>(options: ResolvedOptions<TClaims, 
     )
   }
 
-  async function runRefresh(): Promise<void> {
+  async function runRefresh(reason: RefreshReason): Promise<void> {
     const gen = generation
     // A long Retry-After is honoured by the timer; a request does not hang on it, it fails now.
     if (backoff.lastError && backoff.retryAt - Date.now() > BACKOFF_CAP) throw backoff.lastError
@@ -286,7 +293,7 @@ export function createSession<TClaims, TUser>(options: ResolvedOptions<TClaims, 
     const hadSession = before !== null
     status.value = hadSession ? 'refreshing' : 'restoring'
     const started = Date.now()
-    emit({ type: 'refresh:start', reason: hadSession ? 'expiry' : 'restore' })
+    emit({ type: 'refresh:start', reason })
     let set: TokenSet<TClaims> | null
     try {
       // The lock covers the HTTP call only; accepting the token (watchers, callbacks) runs after.
@@ -485,7 +492,7 @@ export function createSession<TClaims, TUser>(options: ResolvedOptions<TClaims, 
       return Promise.resolve()
     }
     status.value = 'restoring'
-    restoring = refresh()
+    restoring = refresh('restore')
       .then(() => (endpoints.user ? loadUserAfterSignIn() : undefined))
       .catch(() => {
         // The outcome is already in status and error; restore only settles.
@@ -533,7 +540,7 @@ export function createSession<TClaims, TUser>(options: ResolvedOptions<TClaims, 
     if (restoring) await restoring
     let set = tokens.value
     if (set && isExpired(set)) {
-      await waitFor(refresh())
+      await waitFor(refresh('expired'))
       set = tokens.value
     }
     return set?.token ?? null
@@ -553,7 +560,7 @@ export function createSession<TClaims, TUser>(options: ResolvedOptions<TClaims, 
     if (sent !== current.token && !isExpired(current)) return current.token
     if (sent === current.token) current.rejected = true
     try {
-      await waitFor(refresh())
+      await waitFor(refresh('401'))
     } catch (err) {
       // A login in this tab while we waited still gives the request a valid token.
       const now = tokens.value

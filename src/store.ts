@@ -89,7 +89,7 @@ const useAuthStore = defineStore('auth', () => {
     error: computed(() => session.error.value),
     login: session.login,
     logout: session.logout,
-    refresh: session.refresh,
+    refresh: () => session.refresh(),
     restore: session.restore,
     fetchUser: session.fetchUser,
     hasRole: (role: string) => roles.value.includes(role),

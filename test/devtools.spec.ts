@@ -121,11 +121,12 @@ describe('devtools', () => {
     await vi.dynamicImportSettled()
     devtools.state.connect!()
     await store.login(credentials)
+    expect(inspect().tree[0].label).toBe('Session · expires in 59 s')
     expect(inspect().tree[0].children[0].label).toBe('Access token: expires in 59 s')
     const sent = devtools.state.sent
     await vi.advanceTimersByTimeAsync(12_000)
     expect(devtools.state.sent).toBeGreaterThan(sent)
-    expect(inspect().tree[0].children[0].label).toBe('Access token: expires in 47 s')
+    expect(inspect().tree[0].label).toBe('Session · expires in 47 s')
     expect(inspect('token').value('Access token', 'seconds left')).toBe(47)
   })
 
