@@ -30,6 +30,8 @@ export default defineConfig(({ mode }) => ({
     hookTimeout: 30_000,
     restoreMocks: true,
     unstubGlobals: true,
+    // Waiting on a browser or a server, not a stopwatch: a loaded CI machine just takes longer.
+    expect: { poll: { timeout: 10_000 } },
     projects: [
       {
         extends: true,
