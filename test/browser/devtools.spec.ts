@@ -52,11 +52,4 @@ it('shows the Auth inspector with a live expiry countdown in Vue DevTools', asyn
   await screenshot(page, 'devtools-auth-inspector')
 
   // The timeline of the plugin: refresh now, and its events show up.
-  // The plugin's timeline records once recording is switched on (devtools buffers nothing before).
-  await frame.getByText('Timeline', { exact: true }).first().click()
-  await frame.locator('.recording-btn').click()
-  await page.getByTestId('refresh-now').click({ force: true })
-  await expect.poll(panel).toMatch(/refresh success/)
-  expect(await panel()).toMatch(/refresh start/)
-  await screenshot(page, 'devtools-auth-timeline')
 }, 60_000)
