@@ -70,9 +70,9 @@ export function createSession<TClaims, TUser>(options: ResolvedOptions<TClaims, 
   // Bumped by login, logout and session end: a refresh answer from an older generation is dropped,
   // so a refresh that was in flight when the user logged out cannot bring the session back.
   let generation = 0
-  // Rejects the requests parked on a refresh the moment its generation ends (logout, new login),
-  // without waiting for the HTTP answer.
-  let generationEnded = endedSignal()
+  // Rejects the requests parked on the current refresh the moment its generation ends (logout, new
+  // login), without waiting for the HTTP answer.
+  let endFlight: ((reason: AuthError) => void) | null = null
   // Logouts in this tab, so a login answered after one is dropped.
   let logouts = 0
   // The current generation's shared refresh.
@@ -102,18 +102,11 @@ export function createSession<TClaims, TUser>(options: ResolvedOptions<TClaims, 
     return err
   }
 
-  function endedSignal() {
-    let end!: (reason: AuthError) => void
-    const promise = new Promise<never>((_, reject) => (end = reject))
-    promise.catch(() => {}) // only ever raced against a flight, never awaited alone
-    return { promise, end }
-  }
-
   /** Starts a new generation; requests parked on the old one's refresh fail with `reason`. */
   function newGeneration(reason: AuthError = endedMeanwhile()) {
     generation++
-    generationEnded.end(reason)
-    generationEnded = endedSignal()
+    endFlight?.(reason)
+    endFlight = null
     inflight = null
     resetBackoff()
     clearTimeout(timer)
@@ -246,11 +239,13 @@ export function createSession<TClaims, TUser>(options: ResolvedOptions<TClaims, 
   /** Single-flight: every caller while a refresh runs shares it. Rejects with an AuthError. */
   function refresh(reason: RefreshReason = 'manual'): Promise<void> {
     if (inflight) return inflight
-    const flight: Promise<void> = Promise.race([
-      runRefresh(reason),
-      generationEnded.promise,
-    ]).finally(() => {
-      if (inflight === flight) inflight = null
+    // Each flight gets its own "ended" promise: one long-lived promise raced by every flight would
+    // collect a reaction per refresh for as long as the generation lasts.
+    const ended = new Promise<never>((_, reject) => (endFlight = reject))
+    const flight: Promise<void> = Promise.race([runRefresh(reason), ended]).finally(() => {
+      if (inflight !== flight) return
+      inflight = null
+      endFlight = null
     })
     inflight = flight
     return flight
