@@ -81,6 +81,7 @@ export function setupDevtools(
   const failures = { network: 0, server: 0, rejected: 0 }
   let lastRefresh: { at: number; outcome: string; duration: number } | null = null
   let refreshGroup = 0
+  let disposed = false
 
   function record(event: AuthEvent, now = Date.now()) {
     if (event.type === 'refresh:start') refreshGroup++
@@ -227,6 +228,8 @@ export function setupDevtools(
       app,
     },
     (devtoolsApi) => {
+      // A client may connect after the app was unmounted.
+      if (disposed) return
       api = devtoolsApi
       api.addTimelineLayer({ id: LAYER_ID, label: 'Auth', color: 0x42b883 })
       api.addInspector({
@@ -270,6 +273,8 @@ export function setupDevtools(
   )
 
   return () => {
+    disposed = true
+    api = null
     stopListening()
     clearInterval(timer)
   }

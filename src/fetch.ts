@@ -25,16 +25,18 @@ export interface FetchSession {
 interface Attempt {
   allowed: boolean
   token: string | null
+  /** The status of the response, recorded before any caller's hook can throw. */
+  status: number | null
   method: string
   url: string
 }
 
-const hooks = (hook: FetchHook | FetchHook[] | undefined): FetchHook[] =>
+const hooks = <C extends FetchContext>(hook: FetchHook<C> | FetchHook<C>[] | undefined) =>
   hook ? (Array.isArray(hook) ? hook : [hook]) : []
 
-function originOf(url: string): string | undefined {
+function absolute(url: string): URL | undefined {
   try {
-    return new URL(url, pageOrigin()).origin
+    return new URL(url, pageOrigin())
   } catch {
     return undefined // a relative URL outside a browser has no origin: it gets no token
   }
@@ -51,11 +53,18 @@ function originOf(url: string): string | undefined {
 export function createAuthFetch(session: FetchSession, defaults: FetchOptions): $Fetch {
   const base = ofetch.create(defaults, { fetch: lazyFetch })
   const { options } = session
-  const userOrigin = options.endpoints.user ? originOf(options.endpoints.user.url) : undefined
+  // The user endpoint (an auth endpoint, perhaps on the page's origin) gets the token even when
+  // allowedOrigins names only the API; that one URL, not its whole origin.
+  const userURL = options.endpoints.user && absolute(options.endpoints.user.url)
+  const userPath = userURL ? userURL.origin + userURL.pathname : undefined
 
   function withAuth(init: FetchOptions<any>, attempt: Attempt): FetchOptions<any> {
     // Same precedence as ofetch's merge: the call's hook replaces the instance's, ours runs last.
     const userHooks = hooks(init.onRequest ?? defaults.onRequest)
+    // First in line, so a caller's onResponse or onResponseError that throws cannot hide a 401.
+    const record = (context: FetchContext) => {
+      attempt.status = context.response?.status ?? null
+    }
     const authorize = async (context: FetchContext) => {
       const { request, options: resolved } = context
       const url =
@@ -66,14 +75,21 @@ export function createAuthFetch(session: FetchSession, defaults: FetchOptions): 
           : request.url
       attempt.url = url
       attempt.method = (resolved.method ?? 'GET').toUpperCase()
-      attempt.allowed = isAllowedOrigin(options, originOf(url), pageOrigin(), [userOrigin])
+      const target = absolute(url)
+      attempt.allowed =
+        isAllowedOrigin(options, target?.origin, pageOrigin()) ||
+        (userPath !== undefined && target?.origin + (target?.pathname ?? '') === userPath)
       if (!attempt.allowed) return
       attempt.token = await session.tokenForRequest()
       if (attempt.token) {
         ;(resolved.headers as Headers).set('Authorization', `Bearer ${attempt.token}`)
       }
     }
-    return { ...init, onRequest: [...userHooks, authorize] }
+    return {
+      ...init,
+      onRequest: [...userHooks, authorize],
+      onResponse: [record, ...hooks(init.onResponse ?? defaults.onResponse)],
+    }
   }
 
   const is401 = (error: unknown) => (error as { status?: number } | null)?.status === 401
@@ -85,13 +101,15 @@ export function createAuthFetch(session: FetchSession, defaults: FetchOptions): 
       return { response, unauthorized: attempt.allowed && response.status === 401, error: null }
     } catch (error) {
       if (error instanceof AuthError) throw session.report(error)
-      if (attempt.allowed && is401(error)) return { response: null, unauthorized: true, error }
+      if (attempt.allowed && (attempt.status === 401 || is401(error))) {
+        return { response: null, unauthorized: true, error }
+      }
       throw error
     }
   }
 
   async function raw(request: FetchRequest, init: FetchOptions<any> = {}) {
-    const first: Attempt = { allowed: false, token: null, method: 'GET', url: '' }
+    const first: Attempt = { allowed: false, token: null, status: null, method: 'GET', url: '' }
     const sent = await send(request, init, first)
     if (!sent.unauthorized) return sent.response!
     session.emit({ type: 'unauthorized', method: first.method, url: first.url })
@@ -103,7 +121,7 @@ export function createAuthFetch(session: FetchSession, defaults: FetchOptions): 
       throw error
     }
     // Replay exactly once. A 401 again means the server refuses this user, not a stale token.
-    const second: Attempt = { allowed: false, token: null, method: first.method, url: first.url }
+    const second: Attempt = { ...first, allowed: false, token: null, status: null }
     session.emit({ type: 'replay', method: first.method, url: first.url })
     const replayed = await send(request, init, second)
     if (!replayed.unauthorized) return replayed.response!

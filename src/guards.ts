@@ -47,7 +47,7 @@ const needsAuth = (route: RouteLocationNormalizedLoaded) =>
 export function installGuards(router: Router, session: Session<any, any>): () => void {
   const { login, home, forbidden } = session.options.routes
 
-  router.beforeEach(async (to) => {
+  const removeGuard = router.beforeEach(async (to) => {
     // Resolved once the restore settled: no protected or login page renders before that.
     await session.ready
     const signedIn = session.tokens.value !== null
@@ -71,7 +71,7 @@ export function installGuards(router: Router, session: Session<any, any>): () =>
   }
 
   // The session ended elsewhere (logout, rejected refresh, another tab): leave protected pages.
-  return watch(
+  const stopWatching = watch(
     () => session.tokens.value !== null,
     (signedIn, was) => {
       const route = router.currentRoute.value
@@ -83,4 +83,9 @@ export function installGuards(router: Router, session: Session<any, any>): () =>
       }
     },
   )
+  return () => {
+    removeGuard()
+    stopWatching()
+    session.afterLogin = null
+  }
 }

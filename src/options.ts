@@ -10,6 +10,11 @@ import type {
   EndpointOption,
 } from './types'
 
+// Auth endpoints get a timeout of their own so that a hung refresh cannot hang every request.
+// The cross-tab lock timeout defaults to more than this, so a tab never steals the lock from a
+// refresh that is still in flight and sends the same refresh cookie a second time.
+export const AUTH_TIMEOUT = 30_000
+
 export interface Endpoint {
   url: string
   method: string
@@ -60,6 +65,18 @@ function defaultRoles(claims: DefaultClaims | null): string[] {
   const value = claims?.roles ?? claims?.role
   if (Array.isArray(value)) return value.filter((role): role is string => typeof role === 'string')
   return typeof value === 'string' ? [value] : []
+}
+
+function originOf(origin: string): string {
+  try {
+    return new URL(origin).origin
+  } catch (cause) {
+    throw new AuthError(
+      'misconfigured',
+      `allowedOrigins has "${origin}", which is not an origin. Write it in full, like "https://api.example.com".`,
+      { cause },
+    )
+  }
 }
 
 function absoluteOrigin(url: string): string | null {
@@ -128,13 +145,15 @@ export function resolveOptions<TClaims, TUser>(
     credentials,
     refreshLeeway,
     allowedOrigins: allowedOrigins
-      ? allowedOrigins.map((origin) => new URL(origin).origin)
+      ? allowedOrigins.map(originOf)
       : baseOrigin
         ? [baseOrigin]
         : null,
     csrf: csrf ?? null,
     crossTab:
-      crossTab === false ? null : { channel, lockTimeout: tabOptions.lockTimeout ?? 10_000 },
+      crossTab === false
+        ? null
+        : { channel, lockTimeout: tabOptions.lockTimeout ?? AUTH_TIMEOUT + 5000 },
     restore,
     router: router ?? null,
     routes: {
@@ -155,9 +174,7 @@ export function isAllowedOrigin(
   options: Pick<ResolvedOptions, 'allowedOrigins'>,
   origin: string | undefined,
   page: string | undefined,
-  extra: (string | undefined)[] = [],
 ): boolean {
   if (!origin) return false
-  const allowed = options.allowedOrigins ?? (page ? [page] : [])
-  return allowed.includes(origin) || extra.includes(origin)
+  return (options.allowedOrigins ?? (page ? [page] : [])).includes(origin)
 }

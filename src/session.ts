@@ -3,7 +3,7 @@ import { shallowRef, toRaw, type Ref, type ShallowRef } from 'vue'
 import { AuthError, retryAfterMs, toAuthError } from './errors'
 import { isClient, isOffline, lazyFetch, listen, readCookie } from './env'
 import { createAuthFetch } from './fetch'
-import type { Endpoint, ResolvedOptions } from './options'
+import { AUTH_TIMEOUT, type Endpoint, type ResolvedOptions } from './options'
 import { decodeClaims, readTokenSet, type TokenSet } from './tokens'
 import { createTabSync, type SharedTokens, type TabMessage, type TabSync } from './crossTab'
 import type { AuthStatus, LogoutOptions } from './types'
@@ -41,8 +41,6 @@ export interface BackoffState {
 // Exponential backoff with jitter: 1 s, 2 s, 4 s … capped at 30 s, each scaled by 0.5–1.
 const BACKOFF_BASE = 1000
 const BACKOFF_CAP = 30_000
-// Auth endpoints get a timeout of their own so that a hung refresh cannot hang every request.
-const AUTH_TIMEOUT = 30_000
 
 export type Session<TClaims = unknown, TUser = unknown> = ReturnType<
   typeof createSession<TClaims, TUser>
@@ -82,6 +80,9 @@ export function createSession<TClaims, TUser>(options: ResolvedOptions<TClaims, 
   let expiredNotified = false
   let timer: ReturnType<typeof setTimeout> | undefined
   let restoring: Promise<void> | null = null
+  // The last restore failed on the network or a 5xx, so whether there is a session is unknown.
+  let restoreFailed = false
+  let stopped = false
   let tabs: TabSync | null = null
   // Requests parked on the refresh right now, for devtools.
   let waiting = 0
@@ -130,17 +131,21 @@ export function createSession<TClaims, TUser>(options: ResolvedOptions<TClaims, 
    * With the cross-tab lock around it too, the last Set-Cookie the browser applies is always the
    * newest: a late refresh answer can never put an older session's cookie over a fresh login's.
    */
-  async function serialized<T>(send: () => Promise<T>): Promise<T> {
-    await lastRequest
-    const sent = send()
+  function serialized<T>(send: () => Promise<T>): Promise<T> {
+    // Chained synchronously, so two callers waiting on the same request still go one by one.
+    const sent = lastRequest.then(send)
     lastRequest = sent.catch(() => {})
     return sent
   }
 
-  function request(endpoint: Endpoint, body?: Record<string, unknown>) {
+  function request(endpoint: Endpoint, body?: object) {
     return authFetch.raw(endpoint.url, {
       method: endpoint.method as 'POST',
-      body,
+      body: body as Record<string, unknown> | undefined,
+      // A refresh must end before another tab may steal the lock it holds (see AUTH_TIMEOUT).
+      timeout: options.crossTab
+        ? Math.min(AUTH_TIMEOUT, options.crossTab.lockTimeout - 1000)
+        : AUTH_TIMEOUT,
       headers: endpoint === endpoints.login ? {} : authHeaders(),
     })
   }
@@ -192,12 +197,18 @@ export function createSession<TClaims, TUser>(options: ResolvedOptions<TClaims, 
     return set.rejected || (set.expiresAt !== null && now >= set.expiresAt)
   }
 
+  /** When the timer should next look at the session: a backoff retry or the proactive refresh. */
+  function nextCheckAt(): number | null {
+    const set = tokens.value
+    if (backoff.failures && (set || restoreFailed)) return backoff.retryAt
+    return set ? refreshDueAt(set) : null
+  }
+
   function schedule() {
     clearTimeout(timer)
-    const set = tokens.value
-    // On a server (SSR) nothing would ever stop the timer, and a refresh there has no cookie.
-    if (!set || !isClient) return
-    const due = backoff.failures ? backoff.retryAt : refreshDueAt(set)
+    // On a server (SSR) nothing would ever stop the timer, and after unmount nothing should run.
+    if (!isClient || stopped) return
+    const due = nextCheckAt()
     if (due === null) return
     // Browsers run delays above 2^31-1 ms at once; a far expiry is re-armed by the re-checks.
     timer = setTimeout(check, Math.min(Math.max(0, due - Date.now()), 2 ** 31 - 1))
@@ -209,8 +220,10 @@ export function createSession<TClaims, TUser>(options: ResolvedOptions<TClaims, 
    */
   function check() {
     const set = tokens.value
-    if (!set || inflight) return
-    const due = backoff.failures ? backoff.retryAt : refreshDueAt(set)
+    if (inflight || stopped) return
+    // The start-up restore failed on the network or a 5xx: try it again, not only after a reload.
+    if (!set) return restoreFailed ? void restore() : undefined
+    const due = nextCheckAt()
     if (due === null) return
     if (Date.now() >= due || isExpired(set)) {
       // The outcome is recorded in `error` and `status`; the next check or request retries.
@@ -277,6 +290,7 @@ export function createSession<TClaims, TUser>(options: ResolvedOptions<TClaims, 
     }
     if (isOffline()) {
       // No request while offline: the `online` listener runs the check again.
+      status.value = tokens.value ? 'authenticated' : 'unauthenticated'
       throw report(
         new AuthError(
           'network',
@@ -378,7 +392,10 @@ export function createSession<TClaims, TUser>(options: ResolvedOptions<TClaims, 
     switch (message.type) {
       case 'login':
         newGeneration()
+        user.value = null // the other tab may have signed in someone else
+        restoreFailed = false
         adopt(message.tokens, message.user, message.refreshToken)
+        if (endpoints.user && !message.user) void loadUserAfterSignIn()
         break
       case 'token':
         // A tab signed out here must not be signed back in by a refresh that raced the logout.
@@ -414,7 +431,7 @@ export function createSession<TClaims, TUser>(options: ResolvedOptions<TClaims, 
 
   // --- actions --------------------------------------------------------------------------------
 
-  async function login(credentials: Record<string, unknown>): Promise<void> {
+  async function login(credentials: object): Promise<void> {
     api.loggingIn = true
     try {
       await signIn(credentials)
@@ -425,7 +442,7 @@ export function createSession<TClaims, TUser>(options: ResolvedOptions<TClaims, 
     }
   }
 
-  async function signIn(credentials: Record<string, unknown>): Promise<void> {
+  async function signIn(credentials: object): Promise<void> {
     const endpoint = endpoints.login
     if (!endpoint) {
       throw report(
@@ -434,22 +451,39 @@ export function createSession<TClaims, TUser>(options: ResolvedOptions<TClaims, 
     }
     // A failed login leaves the current session, and its running refresh, as they were.
     const logoutsBefore = logouts
-    let set: TokenSet<TClaims>
-    let body: any
-    try {
-      const response = await lockRefresh(() => serialized(() => request(endpoint, credentials)))
-      body = response._data
-      set = readTokenSet<TClaims>(options, body, response.headers, Date.now(), 'login')
-    } catch (cause) {
-      throw report(toAuthError(cause, 'login', 'invalid_credentials'))
-    }
-    if (logouts !== logoutsBefore) throw endedMeanwhile()
-    newGeneration()
-    refreshToken = bodyMode?.read(body) ?? null
-    user.value = body && typeof body.user === 'object' ? body.user : null
-    accept(set)
+    let gen = -1
+    await lockRefresh(async () => {
+      let set: TokenSet<TClaims>
+      let body: any
+      try {
+        const response = await serialized(() => request(endpoint, credentials))
+        body = response._data
+        set = readTokenSet<TClaims>(options, body, response.headers, Date.now(), 'login')
+      } catch (cause) {
+        throw report(toAuthError(cause, 'login', 'invalid_credentials'))
+      }
+      if (logouts !== logoutsBefore) {
+        // The browser already holds this login's refresh cookie: revoke that session too.
+        signOutDropped(bodyMode?.read(body) ?? null)
+        throw report(
+          new AuthError(
+            'unauthorized',
+            'You logged out while this login was in flight; sign in again.',
+          ),
+        )
+      }
+      newGeneration()
+      gen = generation
+      refreshToken = bodyMode?.read(body) ?? null
+      restoreFailed = false
+      user.value = body && typeof body.user === 'object' ? body.user : null
+      accept(set)
+      // Announced before the lock is released, so a tab waiting for it takes this session instead
+      // of refreshing the one it had.
+      share('login', set)
+    })
     if (endpoints.user) await loadUserAfterSignIn()
-    share('login', set)
+    if (gen !== generation) throw endedMeanwhile()
     emit({ type: 'login', user: user.value })
   }
 
@@ -461,20 +495,31 @@ export function createSession<TClaims, TUser>(options: ResolvedOptions<TClaims, 
     error.value = null
     emit({ type: 'logout', everywhere })
     post({ type: 'logout', everywhere })
-    const endpoint = endpoints.logout
     // Sent at once, even while a refresh is in flight: the server revokes the whole token family,
     // so whatever that refresh rotated to is revoked with it.
+    try {
+      await sendLogout(token, everywhere)
+    } catch (cause) {
+      // The local session is gone either way; the caller learns the server may not have revoked.
+      throw report(toAuthError(cause, 'logout', 'unauthorized'))
+    }
+  }
+
+  async function sendLogout(token: string | null, everywhere: boolean) {
+    const endpoint = endpoints.logout
     if (!endpoint || (bodyMode && !token)) return
     const body = {
       ...(bodyMode && token ? bodyMode.send(token) : {}),
       ...(everywhere ? { everywhere: true } : {}),
     }
-    try {
-      await request(endpoint, Object.keys(body).length ? body : undefined)
-    } catch (cause) {
-      // The local session is gone either way; the caller learns the server may not have revoked.
-      throw report(toAuthError(cause, 'logout', 'unauthorized'))
-    }
+    await request(endpoint, Object.keys(body).length ? body : undefined)
+  }
+
+  /** Revokes a session that was created after the user had already logged out. */
+  function signOutDropped(token: string | null) {
+    sendLogout(token, false).catch((cause: unknown) =>
+      report(toAuthError(cause, 'logout', 'unauthorized')),
+    )
   }
 
   /** Restores a session from the refresh cookie; never rejects (the outcome is in `status`). */
@@ -487,10 +532,18 @@ export function createSession<TClaims, TUser>(options: ResolvedOptions<TClaims, 
       return Promise.resolve()
     }
     status.value = 'restoring'
+    restoreFailed = false
     restoring = refresh('restore')
       .then(() => (endpoints.user ? loadUserAfterSignIn() : undefined))
-      .catch(() => {
-        // The outcome is already in status and error; restore only settles.
+      .catch((err: unknown) => {
+        // The outcome is in status and error; restore only settles. A blip is retried with backoff
+        // (and on `online`), so a session that exists is found once the server is reachable.
+        if (tokens.value) return
+        status.value = 'unauthenticated'
+        if (err instanceof AuthError && (err.code === 'network' || err.code === 'server')) {
+          restoreFailed = true
+          schedule()
+        }
       })
       .finally(() => {
         restoring = null
@@ -503,11 +556,15 @@ export function createSession<TClaims, TUser>(options: ResolvedOptions<TClaims, 
   async function fetchUser(): Promise<TUser | null> {
     const endpoint = endpoints.user
     if (!endpoint) return user.value
-    user.value = await $fetch<TUser>(endpoint.url, {
+    const gen = generation
+    const loaded = await $fetch<TUser>(endpoint.url, {
       method: endpoint.method as 'GET',
       baseURL: '',
     })
-    return user.value
+    // A logout (or another login) while it loaded: that user is no longer this session's.
+    if (gen !== generation) throw endedMeanwhile()
+    user.value = loaded
+    return loaded
   }
 
   /** The session is valid even when the user endpoint fails; the failure is kept in `error`. */
@@ -535,7 +592,15 @@ export function createSession<TClaims, TUser>(options: ResolvedOptions<TClaims, 
     if (restoring) await restoring
     let set = tokens.value
     if (set && isExpired(set)) {
-      await waitFor(refresh('expired'))
+      const expired = set
+      try {
+        await waitFor(refresh('expired'))
+      } catch (err) {
+        // A login here or in another tab while we waited still gives the request a valid token.
+        const now = tokens.value
+        if (now && now !== expired && !isExpired(now)) return now.token
+        throw err
+      }
       set = tokens.value
     }
     return set?.token ?? null
@@ -571,6 +636,7 @@ export function createSession<TClaims, TUser>(options: ResolvedOptions<TClaims, 
   )
 
   function start() {
+    stopped = false
     cleanups.push(
       listen('window', 'online', check),
       listen('window', 'focus', check),
@@ -592,16 +658,12 @@ export function createSession<TClaims, TUser>(options: ResolvedOptions<TClaims, 
   }
 
   function stop() {
+    // Unmounted: a refresh still in flight must not re-arm timers or bring anything back.
+    stopped = true
+    newGeneration()
     clearTimeout(timer)
     for (const cleanup of cleanups.splice(0)) cleanup()
     tabs = null
-  }
-
-  /** When the timer will next look at the token (proactive refresh or backoff retry), if ever. */
-  function nextCheckAt(): number | null {
-    const set = tokens.value
-    if (!set) return null
-    return backoff.failures ? backoff.retryAt : refreshDueAt(set)
   }
 
   /** Devtools action: treat the token as expired now, to watch the refresh flow happen. */

@@ -27,7 +27,7 @@ export interface AuthGetters<TClaims = DefaultClaims> {
 /** What the store can do. */
 export interface AuthActions<TUser = DefaultUser> {
   /** Posts `credentials` to the login endpoint; rejects with `invalid_credentials` when refused. */
-  login(credentials: Record<string, unknown>): Promise<void>
+  login(credentials: object): Promise<void>
   /** Ends the session at once, then tells the server; `everywhere` revokes every session. */
   logout(options?: LogoutOptions): Promise<void>
   /** Refreshes the access token; concurrent callers share one request. */

@@ -70,11 +70,18 @@ export function readTokenSet<TClaims>(
   }
   // With both, the earlier wins: `exp` is whole seconds, so a token can end up to 1 s before
   // `expires_in` says, and a 2 s token would otherwise be sent after it died.
-  const expiresAt =
+  const expiresAt: number | null =
     fromExpiresIn === null
       ? fromExp
       : fromExp === null
         ? fromExpiresIn
         : Math.min(fromExp, fromExpiresIn)
+  if (expiresAt !== null && expiresAt <= receivedAt) {
+    // Accepting it would refresh again at once, and again: a refresh storm.
+    throw new AuthError(
+      'bad_response',
+      `The ${what} response carries a token that is already expired. Check the server's clock and the token's exp and expires_in.`,
+    )
+  }
   return { token, claims, expiresAt, receivedAt, rejected: false }
 }

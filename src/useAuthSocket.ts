@@ -181,12 +181,15 @@ export function useAuthSocket<T = unknown>(
     () => session.tokens.value?.token ?? null,
     (token, previous) => {
       if (!token) {
-        // Logged out (here or in another tab): close cleanly and wait for the next login.
+        // Logged out (here or in another tab): close cleanly and wait for the next login. Nothing
+        // queued for this user may reach the next one's socket.
         clearTimeout(timer)
         drop(1000, 'logged out')
+        queue.length = 0
         return
       }
       if (!previous) {
+        attempts = 0
         if (wanted && !ws.value) void connectWithFreshToken()
         return
       }

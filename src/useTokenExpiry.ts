@@ -26,13 +26,13 @@ export interface UseTokenExpiryReturn {
 export function useTokenExpiry(): UseTokenExpiryReturn {
   const session = currentSession('useTokenExpiry()')
   const now = shallowRef(Date.now())
+  const expiresAt = computed(() => session.tokens.value?.expiresAt ?? null)
   if (isClient && getCurrentScope()) {
     const timer = setInterval(() => (now.value = Date.now()), 1000)
     onScopeDispose(() => clearInterval(timer))
+    // A new token is measured against the current time, not the last tick's.
+    watch(expiresAt, () => (now.value = Date.now()), { flush: 'sync' })
   }
-  const expiresAt = computed(() => session.tokens.value?.expiresAt ?? null)
-  // A new token is measured against the current time, not the last tick's.
-  watch(expiresAt, () => (now.value = Date.now()), { flush: 'sync' })
   return {
     expiresAt,
     secondsLeft: computed(() =>

@@ -225,3 +225,79 @@ describe('cross-tab sync', () => {
     expect(api.counts.refresh).toBe(1)
   })
 })
+
+describe('found in review', () => {
+  it('gives a request parked on the lock the token of a login in another tab, without a refresh', async () => {
+    const api = createFakeApi()
+    const one = tab({ refreshLeeway: 0 })
+    const two = tab({ refreshLeeway: 0 })
+    await one.store.login(credentials)
+    await vi.advanceTimersByTimeAsync(0)
+    // Tab one signs in again and its answer is slow: it holds the lock meanwhile.
+    const slowLogin = deferred<Response>()
+    const realFetch = api.fetch.getMockImplementation()!
+    api.fetch.mockImplementationOnce(() => slowLogin.promise)
+    const login = one.store.login(credentials)
+    await vi.advanceTimersByTimeAsync(0)
+    // Tab two's token has expired: its request waits for a refresh, which waits for the lock.
+    vi.setSystemTime(Date.now() + 120_000)
+    const parked = two.$fetch('/items')
+    await vi.advanceTimersByTimeAsync(0)
+    slowLogin.resolve(
+      await realFetch('/auth/login', { method: 'POST', body: JSON.stringify(credentials) }),
+    )
+    await login
+    await expect(parked).resolves.toEqual({ ok: true, path: '/items' })
+    expect(api.counts.refresh).toBe(0)
+    expect(two.store.accessToken).toBe(one.store.accessToken)
+  })
+
+  it('clears the previous user when another tab signs someone else in', async () => {
+    const api = createFakeApi()
+    const realFetch = api.fetch.getMockImplementation()!
+    api.fetch.mockImplementationOnce(async (input, init) => {
+      const response = await realFetch(input, init)
+      const body = await response.json()
+      return json(200, { ...body, user: { name: 'Alice' } })
+    })
+    const one = tab()
+    const two = tab()
+    await one.store.login(credentials) // with a user object
+    await vi.advanceTimersByTimeAsync(0)
+    expect(two.store.user).toEqual({ name: 'Alice' })
+    await one.store.login({ username: 'bob', password: 'secret' }) // this answer has no user
+    await vi.advanceTimersByTimeAsync(0)
+    expect(two.store.user).toBeNull()
+  })
+
+  it('never has two refresh requests in flight across tabs, even when one takes 32 s', async () => {
+    const api = createFakeApi()
+    let inFlight = 0
+    let most = 0
+    const realFetch = api.fetch.getMockImplementation()!
+    api.fetch.mockImplementation(async (input, init) => {
+      if (!String(input).endsWith('/auth/refresh')) return realFetch(input, init)
+      most = Math.max(most, ++inFlight)
+      try {
+        // A slow server: 32 s, past the request timeout; the request is aborted then.
+        await new Promise((resolve, reject) => {
+          setTimeout(resolve, 32_000)
+          init?.signal?.addEventListener('abort', () => reject(init.signal!.reason))
+        })
+        return await realFetch(input, init)
+      } finally {
+        inFlight--
+      }
+    })
+    const one = tab()
+    const two = tab()
+    await one.store.login(credentials)
+    await vi.advanceTimersByTimeAsync(0)
+    const first = one.store.refresh().catch((e) => e)
+    await vi.advanceTimersByTimeAsync(500)
+    const second = two.store.refresh().catch((e) => e)
+    await vi.advanceTimersByTimeAsync(120_000)
+    await Promise.all([first, second])
+    expect(most).toBe(1)
+  })
+})

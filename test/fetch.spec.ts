@@ -224,3 +224,31 @@ describe('events', () => {
     expect(JSON.stringify(events)).not.toMatch(/eyJ/)
   })
 })
+
+describe('found in review', () => {
+  it("still refreshes and replays when a caller's onResponseError throws", async () => {
+    const { api, $fetch } = await signedIn()
+    api.revoke()
+    const onResponseError = () => {
+      throw new Error('mine')
+    }
+    // The replay's own hook call throws too only if the replay fails, which it does not.
+    await expect($fetch('/items', { onResponseError })).resolves.toEqual({
+      ok: true,
+      path: '/items',
+    })
+    expect(api.counts.refresh).toBe(1)
+  })
+
+  it('sends the token to the user endpoint URL only, not to its whole origin', async () => {
+    const { api, $fetch, store } = await signedIn({
+      allowedOrigins: ['https://api.example'],
+      endpoints: { user: 'GET /auth/me' },
+    })
+    await store.fetchUser()
+    expect(api.requests.at(-1)!.path).toBe('/auth/me')
+    expect(api.requests.at(-1)!.authorization).toMatch(/^Bearer /)
+    await $fetch('http://app.test/some/other/path').catch(() => {})
+    expect(api.requests.at(-1)!.authorization).toBeNull()
+  })
+})

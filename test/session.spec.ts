@@ -475,3 +475,147 @@ describe('misconfiguration', () => {
     expect(() => createAuth({ refreshLeeway: -1 })).toThrowError(/refreshLeeway/)
   })
 })
+
+describe('found in review', () => {
+  it('drops a login whose user fetch was overtaken by a logout', async () => {
+    const api = createFakeApi()
+    const events: string[] = []
+    const me = deferred<Response>()
+    const realFetch = api.fetch.getMockImplementation()!
+    api.fetch.mockImplementation(async (input, init) =>
+      String(input).endsWith('/auth/me') ? me.promise : realFetch(input, init),
+    )
+    const { store } = setupAuth({
+      restore: false,
+      endpoints: { user: 'GET /auth/me' },
+      onEvent: (event) => events.push(event.type),
+    })
+    const login = store.login(credentials).catch((e) => e)
+    await vi.advanceTimersByTimeAsync(0)
+    await store.logout()
+    me.resolve(json(200, { name: 'Alice' }))
+    expect(isAuthError(await login)).toBe(true)
+    expect(store.user).toBeNull()
+    expect(store.status).toBe('unauthenticated')
+    expect(events.filter((t) => !t.startsWith('tab:'))).toEqual(['logout'])
+  })
+
+  it('revokes a login answered after the user logged out', async () => {
+    const api = createFakeApi()
+    const answer = deferred<Response>()
+    const realFetch = api.fetch.getMockImplementation()!
+    api.fetch.mockImplementationOnce(() => answer.promise)
+    const { store } = setupAuth({ restore: false })
+    const login = store.login(credentials).catch((e) => e)
+    await vi.advanceTimersByTimeAsync(0)
+    await store.logout() // nothing to revoke yet: no session
+    answer.resolve(
+      await realFetch('/auth/login', { method: 'POST', body: JSON.stringify(credentials) }),
+    )
+    expect(isAuthError(await login, 'unauthorized')).toBe(true)
+    await vi.advanceTimersByTimeAsync(0)
+    // The late login's session was logged out again on the server.
+    expect(api.counts.logout).toBe(2)
+    expect(store.status).toBe('unauthenticated')
+  })
+
+  it('stops its timers and drops late answers once the app is unmounted', async () => {
+    const gate = deferred<Response>()
+    const { api, app } = await signedIn({ refreshLeeway: 30 })
+    api.refreshAnswers.push(() => gate.promise)
+    await vi.advanceTimersByTimeAsync(30_000) // the proactive refresh is on the wire
+    expect(api.counts.refresh).toBe(1)
+    app.unmount()
+    gate.resolve(json(200, api.tokenBody()))
+    await vi.advanceTimersByTimeAsync(10 * 60_000)
+    expect(api.counts.refresh).toBe(1)
+  })
+
+  it('retries a start-up restore that failed on the network, with backoff', async () => {
+    const api = createFakeApi()
+    api.refreshAnswers.push(() => {
+      throw new TypeError('fetch failed')
+    })
+    const { auth, store } = setupAuth()
+    await auth.ready
+    expect(store.status).toBe('unauthenticated')
+    expect(store.error?.code).toBe('network')
+    await vi.advanceTimersByTimeAsync(1_000)
+    expect(api.counts.refresh).toBe(2)
+    expect(store.status).toBe('authenticated')
+  })
+
+  it('restores once the browser is back online after starting offline', async () => {
+    const api = createFakeApi()
+    vi.spyOn(navigator, 'onLine', 'get').mockReturnValue(false)
+    const { auth, store } = setupAuth()
+    await auth.ready
+    expect(store.status).toBe('unauthenticated')
+    expect(api.counts.refresh).toBe(0)
+    vi.spyOn(navigator, 'onLine', 'get').mockReturnValue(true)
+    window.dispatchEvent(new Event('online'))
+    await vi.advanceTimersByTimeAsync(0)
+    expect(api.counts.refresh).toBe(1)
+    expect(store.status).toBe('authenticated')
+  })
+
+  it('sends refresh and login requests one at a time', async () => {
+    const { api, store } = await signedIn()
+    let inFlight = 0
+    let most = 0
+    const realFetch = api.fetch.getMockImplementation()!
+    api.fetch.mockImplementation(async (input, init) => {
+      const auth = /\/auth\/(login|refresh)$/.test(String(input))
+      if (auth) most = Math.max(most, ++inFlight)
+      try {
+        await new Promise((resolve) => setTimeout(resolve, 100))
+        return await realFetch(input, init)
+      } finally {
+        if (auth) inFlight--
+      }
+    })
+    const all = Promise.allSettled([
+      store.refresh(),
+      store.login(credentials),
+      store.login(credentials),
+    ])
+    await vi.advanceTimersByTimeAsync(1_000)
+    await all
+    expect(most).toBe(1)
+    expect(api.counts.login).toBe(3)
+  })
+
+  it('rejects a token that is already expired when it arrives, instead of refreshing in a loop', async () => {
+    const api = createFakeApi()
+    const now = Math.floor(Date.now() / 1000)
+    api.fetch.mockImplementationOnce(async () =>
+      json(
+        200,
+        { access_token: jwt({ iat: now - 120, exp: now - 60 }) },
+        { date: new Date().toUTCString() },
+      ),
+    )
+    const { store } = setupAuth({ restore: false })
+    const error = await store.login(credentials).catch((e) => e)
+    expect(isAuthError(error, 'bad_response')).toBe(true)
+    expect(error.message).toMatch(/already expired/)
+  })
+
+  it('rejects an allowedOrigins entry that is not an origin with misconfigured', () => {
+    expect(() => createAuth({ allowedOrigins: ['api.example.com'] })).toThrowError(
+      /allowedOrigins has "api.example.com"/,
+    )
+  })
+
+  it('accepts any object type as login credentials', async () => {
+    interface LoginForm {
+      username: string
+      password: string
+    }
+    createFakeApi()
+    const { store } = setupAuth({ restore: false })
+    const form: LoginForm = { username: 'alice', password: 'secret' }
+    await store.login(form)
+    expect(store.isAuthenticated).toBe(true)
+  })
+})

@@ -217,3 +217,25 @@ describe('useAuthSocket', () => {
     expect(socket.status.value).toBe('CLOSED')
   })
 })
+
+describe('found in review', () => {
+  it('starts over after a new login: reconnect attempts reset, nothing queued for the previous user', async () => {
+    const { socket, store } = await connected({ maxReconnects: 1, backoff: () => 100 })
+    last().serverClose(1006)
+    await vi.advanceTimersByTimeAsync(100)
+    last().serverClose(1006) // attempts used up
+    await vi.advanceTimersByTimeAsync(1_000)
+    const sockets = FakeSocket.all.length
+    socket.send('for alice only')
+    await store.logout()
+    await nextTick()
+    await store.login({ username: 'alice', password: 'secret' })
+    await vi.advanceTimersByTimeAsync(0)
+    expect(FakeSocket.all.length).toBe(sockets + 1)
+    last().accept()
+    expect(last().sent).toEqual([])
+    last().serverClose(1006)
+    await vi.advanceTimersByTimeAsync(100)
+    expect(FakeSocket.all.length).toBe(sockets + 2)
+  })
+})

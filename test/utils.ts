@@ -116,7 +116,8 @@ export function createFakeApi({ ttl = 60, origin = 'http://app.test' } = {}) {
 const mounted = new Set<App>()
 afterEach(() => {
   // Unmounting stops each session's timers and window listeners, so tests cannot leak into others.
-  for (const app of mounted) app.unmount()
+  // (A test may have unmounted its app already.)
+  for (const app of mounted) if (app._container) app.unmount()
   mounted.clear()
 })
 
