@@ -14,7 +14,7 @@ export const authWithOptions = createAuth({
   crossTab: {
     // The BroadcastChannel and Web Lock name. Give two apps on one origin different names.
     channel: 'shop-auth',
-    // How long a tab waits for the refresh lock before taking it over. Default: 10 s.
+    // How long a tab waits for the refresh lock before taking it over. Default: 35 s.
     lockTimeout: 5_000,
   },
 })
