@@ -4,7 +4,7 @@ import { createAuth } from 'vue-refresh-auth'
 import App from './App.vue'
 import { logEvent } from './eventLog'
 import { router } from './router'
-import { lockTimeout, refreshLeeway } from './settings'
+import { crossTabOff, lockTimeout, refreshLeeway } from './settings'
 import './style.css'
 
 const auth = createAuth({
@@ -14,6 +14,7 @@ const auth = createAuth({
   onEvent: logEvent,
   ...(refreshLeeway === undefined ? {} : { refreshLeeway }),
   ...(lockTimeout === undefined ? {} : { crossTab: { lockTimeout } }),
+  ...(crossTabOff ? { crossTab: false } : {}),
 })
 
 createApp(App).use(createPinia()).use(router).use(auth).mount('#app')
