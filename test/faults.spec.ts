@@ -2,69 +2,31 @@
 // Fault injection against the real demo server on a free port: a restart that forgets every
 // session, a refresh that hangs for 10 s, a refresh answer cut off mid-body. fetch-cookie (with
 // tough-cookie) plays the browser's cookie jar for the HttpOnly refresh cookie.
-import makeFetchCookie from 'fetch-cookie'
-import { CookieJar } from 'tough-cookie'
-import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest'
-import { AuthError, isAuthError, type AuthOptions } from '../src'
-import { createDemoServer } from '../playground/server/app.js'
-import { deferred, setupAuth } from './utils'
+import { beforeEach, describe, expect, it, vi } from 'vitest'
+import { AuthError, isAuthError } from '../src'
+import { useDemoServer } from './demo'
+import { deferred } from './utils'
 
-const demo = createDemoServer({ accessTtl: 60 })
-let url = ''
-let close: () => Promise<void>
-
-beforeAll(async () => {
-  ;({ url, close } = await demo.listen())
-})
-afterAll(() => close())
-
-const realFetch = globalThis.fetch
 /** Each refresh request this test sent: whether its answer arrived, and when it settled at all. */
 let refreshes: { answered: Promise<'the refresh answer'>; settled: Promise<void> }[] = []
-
 beforeEach(() => {
-  demo.resetStats()
-  demo.faults.refresh.length = 0
-  demo.faults.api.length = 0
   refreshes = []
-  const cookieFetch = makeFetchCookie(realFetch, new CookieJar())
-  vi.stubGlobal('fetch', (input: string, init?: RequestInit) => {
-    const response = cookieFetch(input, init)
-    if (String(input).endsWith('/auth/refresh')) {
-      refreshes.push({
-        // Never settles when the client gives the request up (aborts it) or it fails.
-        answered: response.then(
-          () => 'the refresh answer' as const,
-          () => new Promise<never>(() => {}),
-        ),
-        settled: response.then(
-          () => {},
-          () => {},
-        ),
-      })
-    }
-    return response
-  })
 })
 
-function client(options: AuthOptions = {}) {
-  return setupAuth({
-    baseURL: `${url}/api`,
-    restore: false,
-    endpoints: {
-      login: `POST ${url}/auth/login`,
-      refresh: `POST ${url}/auth/refresh`,
-      logout: `POST ${url}/auth/logout`,
-    },
-    ...options,
+const { demo, signedIn } = useDemoServer({ accessTtl: 60 }, (url, response) => {
+  if (!url.endsWith('/auth/refresh')) return
+  refreshes.push({
+    // Never settles when the client gives the request up (aborts it) or it fails.
+    answered: response.then(
+      () => 'the refresh answer' as const,
+      () => new Promise<never>(() => {}),
+    ),
+    settled: response.then(
+      () => {},
+      () => {},
+    ),
   })
-}
-
-async function signedIn(options: AuthOptions = {}) {
-  const ctx = client(options)
-  await ctx.store.login({ username: 'alice', password: 'alice-password' })
-  return ctx
-}
+})
 
 const times = <T>(n: number, fn: (i: number) => Promise<T>) =>
   Array.from({ length: n }, (_, i) => fn(i))

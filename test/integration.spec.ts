@@ -7,46 +7,14 @@ import { once } from 'node:events'
 import type { AddressInfo } from 'node:net'
 import makeFetchCookie from 'fetch-cookie'
 import { CookieJar } from 'tough-cookie'
-import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest'
-import { isAuthError, type AuthOptions } from '../src'
-import { createDemoServer } from '../playground/server/app.js'
+import { describe, expect, it, vi } from 'vitest'
+import { isAuthError } from '../src'
+import { useDemoServer } from './demo'
 import { setupAuth, startServerProcess } from './utils'
 
-const demo = createDemoServer({ accessTtl: 60 })
-let url = ''
-let close: () => Promise<void>
-
-beforeAll(async () => {
-  ;({ url, close } = await demo.listen())
-})
-afterAll(() => close())
-
-const realFetch = globalThis.fetch
-beforeEach(() => {
-  demo.resetStats()
-  demo.faults.refresh.length = 0
-  demo.faults.api.length = 0
-  vi.stubGlobal('fetch', makeFetchCookie(realFetch, new CookieJar()))
-})
-
-function client(options: AuthOptions = {}) {
-  return setupAuth({
-    baseURL: `${url}/api`,
-    restore: false,
-    endpoints: {
-      login: `POST ${url}/auth/login`,
-      refresh: `POST ${url}/auth/refresh`,
-      logout: `POST ${url}/auth/logout`,
-    },
-    ...options,
-  })
-}
-
-async function signedIn(options: AuthOptions = {}) {
-  const ctx = client(options)
-  await ctx.store.login({ username: 'alice', password: 'alice-password' })
-  return ctx
-}
+const server = useDemoServer()
+const { demo, client, signedIn } = server
+const realFetch = globalThis.fetch // before any test stubs it
 
 const times = <T>(n: number, fn: (i: number) => Promise<T>) =>
   Promise.allSettled(Array.from({ length: n }, (_, i) => fn(i)))
@@ -169,9 +137,9 @@ describe('against the demo server', () => {
   it('rotates the refresh token in body mode across two refreshes', async () => {
     const { $fetch, store } = await signedIn({
       endpoints: {
-        login: `POST ${url}/body/auth/login`,
-        refresh: `POST ${url}/body/auth/refresh`,
-        logout: `POST ${url}/body/auth/logout`,
+        login: `POST ${server.url}/body/auth/login`,
+        refresh: `POST ${server.url}/body/auth/refresh`,
+        logout: `POST ${server.url}/body/auth/logout`,
       },
       tokens: {
         refresh: {

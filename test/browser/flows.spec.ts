@@ -1,14 +1,10 @@
 // The playground in real Chromium: sign-in, reload, 401 → refresh → replay, logout and the back
 // button, route meta, and where the tokens (do not) end up. The tests share one tab, in order.
 import type { Page } from 'playwright-core'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { beforeAll, describe, expect, it } from 'vitest'
 import { demoUsers } from '../../playground/server/users.js'
 import {
-  collectAccessTokens,
-  launchBrowser,
-  pageErrors,
   readBrowserStorage,
-  recordRenders,
   renders,
   resetRenders,
   screenshot,
@@ -17,7 +13,7 @@ import {
   type Browser,
   type Playground,
   type TokenCollector,
-  startPlayground,
+  usePlayground,
 } from './harness'
 
 const [alice, admin] = demoUsers as [(typeof demoUsers)[number], (typeof demoUsers)[number]]
@@ -28,17 +24,9 @@ let page: Page
 let errors: string[]
 let collected: TokenCollector
 
-beforeAll(async () => {
-  ;[playground, browser] = await Promise.all([startPlayground({ accessTtl: 30 }), launchBrowser()])
-  collected = collectAccessTokens(browser.context)
-  page = await browser.newPage()
-  errors = pageErrors(page)
-  await recordRenders(page)
-})
-
-afterAll(async () => {
-  await browser?.close()
-  await playground?.close()
+const env = usePlayground({ accessTtl: 30 })
+beforeAll(() => {
+  ;({ playground, browser, page, errors, collected } = env)
 })
 
 const path = () => {

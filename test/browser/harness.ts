@@ -13,7 +13,7 @@ import {
   type Page,
   type Response,
 } from 'playwright-core'
-import { inject } from 'vitest'
+import { afterAll, beforeAll, inject } from 'vitest'
 import { createDemoServer } from '../../playground/server/app.js'
 
 export type DemoServer = ReturnType<typeof createDemoServer>
@@ -247,4 +247,39 @@ export async function screenshot(page: Page, name: string): Promise<string> {
   const path = join(RESULTS_DIR, `${name}.png`)
   await page.screenshot({ path, fullPage: true, animations: 'disabled' })
   return path
+}
+
+export interface PlaygroundSession {
+  playground: Playground
+  browser: Browser
+  /** The first tab, with its render log recorded from before the app boots. */
+  page: Page
+  /** Uncaught errors of that tab. */
+  errors: string[]
+  /** Every access token the context received. */
+  collected: TokenCollector
+}
+
+/**
+ * Starts a playground and a browser for the tests of one file and stops both after them. The
+ * returned object is filled in before the first test runs.
+ */
+export function usePlayground(
+  options: PlaygroundOptions = {},
+  prepare?: (browser: Browser) => Promise<unknown>,
+): PlaygroundSession {
+  const session = {} as PlaygroundSession
+  beforeAll(async () => {
+    const [playground, browser] = await Promise.all([startPlayground(options), launchBrowser()])
+    Object.assign(session, { playground, browser, collected: collectAccessTokens(browser.context) })
+    await prepare?.(browser)
+    session.page = await browser.newPage()
+    session.errors = pageErrors(session.page)
+    await recordRenders(session.page)
+  })
+  afterAll(async () => {
+    await session.browser?.close()
+    await session.playground?.close()
+  })
+  return session
 }

@@ -1,46 +1,29 @@
 // A tab left idle past the access token's lifetime: the next action still succeeds, through a silent
 // refresh, with no logout. The only wall-clock wait in the browser suite: a 2 s token running out.
 import type { Page } from 'playwright-core'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { beforeAll, describe, expect, it } from 'vitest'
 import { demoUsers } from '../../playground/server/users.js'
 import {
-  collectAccessTokens,
-  launchBrowser,
-  pageErrors,
   readBrowserStorage,
-  recordRenders,
   renders,
   resetRenders,
   signIn,
-  startPlayground,
   waitForPage,
-  type Browser,
   type Playground,
   type TokenCollector,
+  usePlayground,
 } from './harness'
 
 const ACCESS_TTL = 2
 
 let playground: Playground
-let browser: Browser
 let page: Page
 let errors: string[]
 let collected: TokenCollector
 
-beforeAll(async () => {
-  ;[playground, browser] = await Promise.all([
-    startPlayground({ accessTtl: ACCESS_TTL }),
-    launchBrowser(),
-  ])
-  collected = collectAccessTokens(browser.context)
-  page = await browser.newPage()
-  errors = pageErrors(page)
-  await recordRenders(page)
-})
-
-afterAll(async () => {
-  await browser?.close()
-  await playground?.close()
+const env = usePlayground({ accessTtl: ACCESS_TTL })
+beforeAll(() => {
+  ;({ playground, page, errors, collected } = env)
 })
 
 const eventTypes = () =>

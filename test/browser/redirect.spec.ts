@@ -1,19 +1,16 @@
 // `?redirect=` after login in real Chromium: hostile values land on home, on the playground's own
 // origin; a plain same-origin path lands intact.
 import type { Page } from 'playwright-core'
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { demoUsers } from '../../playground/server/users.js'
 import {
-  collectAccessTokens,
-  launchBrowser,
-  pageErrors,
   readBrowserStorage,
   signIn,
-  startPlayground,
   waitForPage,
   type Browser,
   type Playground,
   type TokenCollector,
+  usePlayground,
 } from './harness'
 
 let playground: Playground
@@ -24,28 +21,22 @@ let collected: TokenCollector
 const offsite: string[] = []
 const dialogs: string[] = []
 
-beforeAll(async () => {
-  ;[playground, browser] = await Promise.all([startPlayground(), launchBrowser()])
-  collected = collectAccessTokens(browser.context)
-  // Nothing may even try to reach another host.
-  await browser.context.route(
+// Nothing may even try to reach another host.
+const env = usePlayground({}, (browser) =>
+  browser.context.route(
     (url) => url.hostname !== '127.0.0.1',
     (route) => {
       offsite.push(route.request().url())
       return route.abort()
     },
-  )
-  page = await browser.newPage()
-  errors = pageErrors(page)
+  ),
+)
+beforeAll(() => {
+  ;({ playground, browser, page, errors, collected } = env)
   page.on('dialog', (dialog) => {
     dialogs.push(dialog.message())
     void dialog.dismiss()
   })
-})
-
-afterAll(async () => {
-  await browser?.close()
-  await playground?.close()
 })
 
 beforeEach(async () => {
