@@ -313,7 +313,7 @@ describe('tokens', () => {
     expect(api.counts.refresh).toBe(0)
   })
 
-  it.each([-10, 10])(
+  it.each([-10, -5, 5, 10])(
     'places expiry on the local clock when the client clock is %i minutes off',
     async (minutes) => {
       const api = createFakeApi()
