@@ -7,8 +7,8 @@ import type { AuthEvent, Session } from './session'
 type DevtoolsApi = Parameters<Parameters<typeof setupDevtoolsPlugin>[1]>[0]
 type StateSection = { key: string; value: unknown }[]
 
-export const INSPECTOR_ID = 'vue-refresh-auth'
-export const LAYER_ID = 'vue-refresh-auth'
+const INSPECTOR_ID = 'vue-refresh-auth'
+const LAYER_ID = 'vue-refresh-auth'
 // devtools-kit pushes inspector updates through one shared ~120 ms debounce where the last caller
 // wins; a 1 s tick was seen to freeze the countdown for seconds, 500 ms was not.
 const TICK = 500

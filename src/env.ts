@@ -19,10 +19,6 @@ export function isOffline(): boolean {
   return typeof navigator !== 'undefined' && navigator.onLine === false
 }
 
-export function isPageVisible(): boolean {
-  return typeof document === 'undefined' || document.visibilityState !== 'hidden'
-}
-
 /** Adds a listener to `window` or `document` when they exist; returns its removal. */
 export function listen(
   target: 'window' | 'document',
