@@ -192,6 +192,14 @@ describe('protected API', () => {
     })
   })
 
+  it('counts a request with a genuine but expired token apart from other 401s', async () => {
+    demo.resetStats()
+    const expired = await signAccessToken({ exp: Math.floor(Date.now() / 1000) - 1, jti: 'late' })
+    await get('/api/me', bearer(expired))
+    await get('/api/me', bearer('not-a-token'))
+    expect(demo.stats).toMatchObject({ api401: 2, expiredTokenRequests: 1 })
+  })
+
   it('rejects an access token after /api/demo/expire-token revoked it', async () => {
     const { accessToken } = await login()
     const expire = await post('/api/demo/expire-token', undefined, bearer(accessToken))
@@ -423,5 +431,31 @@ describe('fault injection', () => {
     expect(res.status).toBe(500)
     expect(await res.json()).toMatchObject({ error: 'unavailable' })
     expect((await get('/api/me', bearer(accessToken))).status).toBe(200)
+  })
+})
+
+describe('a server whose clock is off', () => {
+  it('issues, checks and dates tokens on its own clock', async () => {
+    const offset = 10 * 60_000
+    const skewed = createDemoServer({ secret, accessTtl: 20, clockOffset: offset })
+    const { url, close } = await skewed.listen()
+    try {
+      const res = await fetch(`${url}/auth/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ username: 'alice', password: 'alice-password' }),
+      })
+      const { access_token: token } = await res.json()
+      const { iat, exp } = decodeJwt(token)
+      const serverNow = Date.now() + offset
+      expect(Math.abs(iat! * 1000 - serverNow)).toBeLessThan(5_000)
+      expect(exp! - iat!).toBe(20)
+      expect(Math.abs(Date.parse(res.headers.get('date')!) - serverNow)).toBeLessThan(5_000)
+      // Valid on the server's clock, although its exp is 10 minutes ahead of the machine's.
+      const me = await fetch(`${url}/api/me`, { headers: bearer(token) })
+      expect(me.status).toBe(200)
+    } finally {
+      await close()
+    }
   })
 })

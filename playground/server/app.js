@@ -42,6 +42,9 @@ import { findUserById, findUserByUsername, toPublicUser } from './users.js'
  *   its `index.html`.
  * @property {string} [issuer] - The `iss` claim. Default: `'vue-refresh-auth-demo'`.
  * @property {TokenStore} [store] - Default: a new in-memory store.
+ * @property {number} [clockOffset] - Milliseconds the server's clock is ahead of the machine's (negative:
+ *   behind), for trying clock skew: `iat`, `exp`, the token checks and the `Date` header all use it.
+ *   Default: env `CLOCK_OFFSET`, else 0.
  */
 
 /**
@@ -61,6 +64,8 @@ import { findUserById, findUserByUsername, toPublicUser } from './users.js'
  * @property {number} logouts
  * @property {number} apiRequests - Requests to the protected `/api` routes (not the demo stats).
  * @property {number} api401
+ * @property {number} expiredTokenRequests - API requests whose bearer token was genuine but already
+ *   past its `exp` on the server's clock: each one is a request the client should not have sent.
  */
 
 /**
@@ -122,7 +127,10 @@ export function createDemoServer(options = {}) {
     staticDir,
     issuer = 'vue-refresh-auth-demo',
     store = createMemoryStore(),
+    clockOffset = Number(process.env.CLOCK_OFFSET) || 0,
   } = options
+  /** The server's clock, in ms. */
+  const now = () => Date.now() + clockOffset
   const key = typeof secret === 'string' ? new TextEncoder().encode(secret) : secret
 
   const stats = emptyStats()
@@ -131,13 +139,13 @@ export function createDemoServer(options = {}) {
 
   /** @param {DemoUser} user */
   async function accessTokenResponse(user) {
-    const now = Math.floor(Date.now() / 1000)
+    const seconds = Math.floor(now() / 1000)
     const accessToken = await new SignJWT({ name: user.name, roles: user.roles })
       .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
       .setSubject(user.id)
       .setIssuer(issuer)
-      .setIssuedAt(now)
-      .setExpirationTime(now + accessTtl)
+      .setIssuedAt(seconds)
+      .setExpirationTime(seconds + accessTtl)
       // A jti lets the demo revoke one access token before it expires.
       .setJti(randomUUID())
       .sign(key)
@@ -146,7 +154,7 @@ export function createDemoServer(options = {}) {
 
   /**
    * @param {H3Event} event
-   * @returns {Promise<{ claims: AccessClaims } | { rejected: string }>}
+   * @returns {Promise<{ claims: AccessClaims } | { rejected: string, expired?: boolean }>}
    */
   async function verifyAccessToken(event) {
     const match = /^Bearer\s+(\S+)$/i.exec(getRequestHeader(event, 'authorization') ?? '')
@@ -156,12 +164,13 @@ export function createDemoServer(options = {}) {
 
   /**
    * @param {string} token
-   * @returns {Promise<{ claims: AccessClaims } | { rejected: string }>}
+   * @returns {Promise<{ claims: AccessClaims } | { rejected: string, expired?: boolean }>}
    */
   async function verifyToken(token) {
     try {
       const { payload } = await jwtVerify(token, key, {
         issuer,
+        currentDate: new Date(now()),
         // Pinning the algorithm keeps a token signed some other way from being accepted.
         algorithms: ['HS256'],
         requiredClaims: ['sub', 'jti', 'exp'],
@@ -172,7 +181,9 @@ export function createDemoServer(options = {}) {
       }
       return { claims }
     } catch (error) {
-      if (error instanceof joseErrors.JWTExpired) return { rejected: 'The access token expired.' }
+      if (error instanceof joseErrors.JWTExpired) {
+        return { rejected: 'The access token expired.', expired: true }
+      }
       return { rejected: 'Invalid access token.' }
     }
   }
@@ -312,6 +323,7 @@ export function createDemoServer(options = {}) {
         const result = await verifyAccessToken(event)
         if ('rejected' in result) {
           stats.api401++
+          if (result.expired) stats.expiredTokenRequests++
           // RFC 6750, section 3: a 401 for a bearer token says so in WWW-Authenticate.
           setResponseHeader(event, 'www-authenticate', 'Bearer error="invalid_token"')
           return fail(event, 401, 'invalid_token', result.rejected)
@@ -368,6 +380,10 @@ export function createDemoServer(options = {}) {
   )
 
   const app = createApp({
+    // The Date header on the server's own clock, as a server with a skewed clock would send it.
+    onRequest: clockOffset
+      ? (event) => setResponseHeader(event, 'date', new Date(now()).toUTCString())
+      : undefined,
     // h3's own errors (malformed JSON, unknown route) get the same { error, message } shape as ours.
     onError(error, event) {
       if (error.unhandled) console.error(error)
@@ -382,7 +398,7 @@ export function createDemoServer(options = {}) {
     Object.assign(stats, emptyStats())
   }
 
-  const sockets = createSocketServer({ verify: verifyToken })
+  const sockets = createSocketServer({ verify: verifyToken, now })
 
   /** @type {import('node:http').Server | undefined} */
   let nodeServer
@@ -548,6 +564,7 @@ function emptyStats() {
     logouts: 0,
     apiRequests: 0,
     api401: 0,
+    expiredTokenRequests: 0,
   }
 }
 

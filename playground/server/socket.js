@@ -25,10 +25,10 @@ const TOKEN_EXPIRED = 4001
  * The demo's authenticated WebSocket at `/ws?access_token=…`: checks the token at connect, closes
  * with 4001 when it expires while connected, echoes messages and pushes a tick every few seconds.
  *
- * @param {{ verify: (token: string) => Promise<{ claims: { sub: string, exp: number } } | { rejected: string }>, tickMs?: number }} options
+ * @param {{ verify: (token: string) => Promise<{ claims: { sub: string, exp: number } } | { rejected: string }>, tickMs?: number, now?: () => number }} options
  * @returns {SocketServer}
  */
-export function createSocketServer({ verify, tickMs = 3000 }) {
+export function createSocketServer({ verify, tickMs = 3000, now = Date.now }) {
   const wss = new WebSocketServer({ noServer: true })
   /** @type {SocketStats} */
   const stats = { connections: 0, rejected: 0, expired: 0 }
@@ -70,7 +70,7 @@ export function createSocketServer({ verify, tickMs = 3000 }) {
           stats.expired++
           ws.close(TOKEN_EXPIRED, 'The access token expired.')
         },
-        Math.max(0, exp * 1000 - Date.now()),
+        Math.max(0, exp * 1000 - now()),
       )
       ws.on('close', () => clearTimeout(expiry))
       ws.send(JSON.stringify({ type: 'welcome', user: sub, tick }))
