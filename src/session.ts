@@ -4,8 +4,15 @@ import { AuthError, retryAfterMs, toAuthError } from './errors'
 import { isClient, isOffline, lazyFetch, listen, readCookie } from './env'
 import { createAuthFetch } from './fetch'
 import { AUTH_TIMEOUT, type Endpoint, type ResolvedOptions } from './options'
+import { combineOffsets, refreshDueAt, usableUntil, type ClockOffset } from './expiry'
 import { decodeClaims, readTokenSet, type TokenSet } from './tokens'
-import { createTabSync, type SharedTokens, type TabMessage, type TabSync } from './crossTab'
+import {
+  createTabSync,
+  type HeldElsewhere,
+  type SharedTokens,
+  type TabMessage,
+  type TabSync,
+} from './crossTab'
 import type { AuthStatus, LogoutOptions } from './types'
 
 /** Something that happened to the session, for the devtools timeline and the playground's log. */
@@ -41,6 +48,9 @@ export interface BackoffState {
 // Exponential backoff with jitter: 1 s, 2 s, 4 s … capped at 30 s, each scaled by 0.5–1.
 const BACKOFF_BASE = 1000
 const BACKOFF_CAP = 30_000
+// How long a tab that got the refresh lock waits for the token of a tab that refreshed before it
+// (the lock manager says so before the channel delivers it); the message is normally milliseconds away.
+const HANDOVER_WAIT = 2000
 
 export type Session<TClaims = unknown, TUser = unknown> = ReturnType<
   typeof createSession<TClaims, TUser>
@@ -84,6 +94,12 @@ export function createSession<TClaims, TUser>(options: ResolvedOptions<TClaims, 
   let restoreFailed = false
   let stopped = false
   let tabs: TabSync | null = null
+  // What login and refresh answers said of the server's clock, narrowed with each one.
+  let clock: ClockOffset | null = null
+  // Tokens in a row that arrived with too little life to use (see nextCheckAt).
+  let shortInARow = 0
+  // Requests of a refresh under the lock for a token another tab holds (see awaitNewer).
+  const arrivals = new Set<{ seq: number; resolve: () => void }>()
   // Requests parked on the refresh right now, for devtools.
   let waiting = 0
   const listeners = new Set<(event: AuthEvent) => void>()
@@ -138,8 +154,10 @@ export function createSession<TClaims, TUser>(options: ResolvedOptions<TClaims, 
     return sent
   }
 
-  function request(endpoint: Endpoint, body?: object) {
-    return authFetch.raw(endpoint.url, {
+  /** Sends an auth request; the times on the local clock place the answer's token (expiry.ts). */
+  async function request(endpoint: Endpoint, body?: object) {
+    const sentAt = Date.now()
+    const response = await authFetch.raw(endpoint.url, {
       method: endpoint.method as 'POST',
       body: body as Record<string, unknown> | undefined,
       // A refresh must end before another tab may steal the lock it holds (see AUTH_TIMEOUT).
@@ -148,6 +166,27 @@ export function createSession<TClaims, TUser>(options: ResolvedOptions<TClaims, 
         : AUTH_TIMEOUT,
       headers: endpoint === endpoints.login ? {} : authHeaders(),
     })
+    return { response, body: response._data as unknown, sentAt, receivedAt: Date.now() }
+  }
+
+  /**
+   * The token of a login or refresh answer; narrows the clock evidence with it. Read under the
+   * refresh lock, so `newest` (what other tabs hold) gives it the next `seq`.
+   */
+  function readAnswer(
+    answer: Awaited<ReturnType<typeof request>>,
+    what: string,
+    newest: HeldElsewhere | null | undefined,
+  ) {
+    const read = readTokenSet<TClaims>(
+      options,
+      { ...answer, headers: answer.response.headers },
+      clock,
+      what,
+    )
+    clock = read.clock
+    read.set.seq = Math.max(tokens.value?.seq ?? 0, newest?.seq ?? 0) + 1
+    return read.set
   }
 
   function accept(set: TokenSet<TClaims>) {
@@ -155,6 +194,10 @@ export function createSession<TClaims, TUser>(options: ResolvedOptions<TClaims, 
     status.value = 'authenticated'
     error.value = null
     expiredNotified = false
+    const due = refreshDueAt(set, options.refreshLeeway * 1000)
+    shortInARow = due !== null && due <= set.receivedAt ? shortInARow + 1 : 0
+    for (const arrival of arrivals) if (set.seq >= arrival.seq) arrival.resolve()
+    void tabs?.holding(set.seq, usableUntil(set))
     schedule()
   }
 
@@ -163,6 +206,7 @@ export function createSession<TClaims, TUser>(options: ResolvedOptions<TClaims, 
     tokens.value = null
     user.value = null
     status.value = 'unauthenticated'
+    void tabs?.holding(null)
   }
 
   /** The session ended without a logout: clear it and tell the app once. */
@@ -186,22 +230,21 @@ export function createSession<TClaims, TUser>(options: ResolvedOptions<TClaims, 
 
   // --- timing -------------------------------------------------------------------------------
 
-  /** Local-clock ms at which the current token should be refreshed ahead of expiry, if ever. */
-  function refreshDueAt(set: TokenSet<TClaims>): number | null {
-    if (set.expiresAt === null || options.refreshLeeway === 0) return null
-    const lifetime = set.expiresAt - set.receivedAt
-    return set.expiresAt - Math.min(options.refreshLeeway * 1000, lifetime / 2)
-  }
-
+  /** The token must not leave again: answered 401, or too close to its end (expiry.ts). */
   function isExpired(set: TokenSet<TClaims>, now = Date.now()): boolean {
-    return set.rejected || (set.expiresAt !== null && now >= set.expiresAt)
+    return set.rejected || now >= usableUntil(set)
   }
 
   /** When the timer should next look at the session: a backoff retry or the proactive refresh. */
   function nextCheckAt(): number | null {
     const set = tokens.value
     if (backoff.failures && (set || restoreFailed)) return backoff.retryAt
-    return set ? refreshDueAt(set) : null
+    if (!set) return null
+    const due = refreshDueAt(set, options.refreshLeeway * 1000)
+    // A token that arrived with too little life is refreshed at once, but not twice in a row: when
+    // every token arrives nearly dead (a server slower than its tokens are long), requests refresh
+    // as they need to, instead of a timer refreshing in a loop.
+    return due !== null && due <= set.receivedAt && shortInARow > 1 ? null : due
   }
 
   function schedule() {
@@ -259,6 +302,8 @@ export function createSession<TClaims, TUser>(options: ResolvedOptions<TClaims, 
       if (inflight !== flight) return
       inflight = null
       endFlight = null
+      // A check the timer ran while this flight was on the wire did nothing: look again now.
+      schedule()
     })
     inflight = flight
     return flight
@@ -309,21 +354,17 @@ export function createSession<TClaims, TUser>(options: ResolvedOptions<TClaims, 
       set = await lockRefresh(async () => {
         // Another tab may have refreshed while this one waited for the lock: use its token.
         if (adoptedSince(before)) return null
-        const response = await serialized(() => {
+        const newest = await tabs?.newestElsewhere()
+        if (await awaitNewer(newest, before)) return null
+        const answer = await serialized(() => {
           if (gen !== generation) throw endedMeanwhile()
           return request(endpoint, bodyMode ? bodyMode.send(refreshToken!) : undefined)
         })
-        const fresh = readTokenSet<TClaims>(
-          options,
-          response._data,
-          response.headers,
-          Date.now(),
-          'refresh',
-        )
-        const rotated = bodyMode?.read(response._data)
+        const fresh = readAnswer(answer, 'refresh', newest)
+        const rotated = bodyMode?.read(answer.body)
         if (rotated && gen === generation) refreshToken = rotated
         // Announced before the lock is released, so the next tab in line finds it.
-        if (gen === generation) share('token', fresh)
+        if (gen === generation) announce('token', fresh)
         return fresh
       })
     } catch (cause) {
@@ -363,6 +404,41 @@ export function createSession<TClaims, TUser>(options: ResolvedOptions<TClaims, 
     return now !== null && now !== before && !isExpired(now)
   }
 
+  /**
+   * Under the refresh lock: another tab holds a newer token than this one (the lock manager tells,
+   * see crossTab.ts), whose message has not arrived yet. Chromium does not order a BroadcastChannel
+   * message before a Web Lock grant (issue #11), so the token is asked for and waited for, instead
+   * of refreshing a second time (in body mode, with a refresh token already rotated away).
+   */
+  async function awaitNewer(
+    newest: HeldElsewhere | null | undefined,
+    before: TokenSet<TClaims> | null,
+  ): Promise<boolean> {
+    const mine = tokens.value?.seq ?? 0
+    if (!newest || newest.seq <= mine || newest.usableUntil <= Date.now()) return false
+    post({ type: 'request' })
+    await new Promise<void>((resolve) => {
+      const arrival = { seq: newest.seq, resolve: () => done() }
+      const timer = setTimeout(() => done(), HANDOVER_WAIT)
+      const done = () => {
+        clearTimeout(timer)
+        arrivals.delete(arrival)
+        resolve()
+      }
+      arrivals.add(arrival)
+    })
+    return adoptedSince(before)
+  }
+
+  /**
+   * Shares a token this tab got with the others, and tells the lock manager it holds it, before the
+   * refresh lock is released (see crossTab.ts).
+   */
+  function announce(type: 'login' | 'token', set: TokenSet<TClaims>) {
+    share(type, set)
+    void tabs?.holding(set.seq, usableUntil(set))
+  }
+
   function post(message: TabMessage) {
     if (!tabs) return
     tabs.post(message)
@@ -370,16 +446,25 @@ export function createSession<TClaims, TUser>(options: ResolvedOptions<TClaims, 
   }
 
   function share(type: 'login' | 'token', set: TokenSet<TClaims>) {
+    const { token, expiresAt, deadBy, receivedAt, lifetime, roundTrip, seq } = set
     post({
       type,
-      tokens: { token: set.token, expiresAt: set.expiresAt, receivedAt: set.receivedAt },
+      tokens: { token, expiresAt, deadBy, receivedAt, lifetime, roundTrip, seq },
+      clock,
       user: toRaw(user.value),
       ...(bodyMode ? { refreshToken } : {}),
     })
   }
 
-  function adopt(shared: SharedTokens, sharedUser: unknown, sharedRefresh?: string | null) {
+  function adopt(
+    shared: SharedTokens,
+    sharedClock: ClockOffset | null,
+    sharedUser: unknown,
+    sharedRefresh?: string | null,
+  ) {
     const claims = decodeClaims<TClaims>(shared.token)
+    // Same machine, same server: the other tab's clock evidence narrows this tab's.
+    if (sharedClock) clock = combineOffsets(clock, sharedClock)
     if (sharedRefresh) refreshToken = sharedRefresh
     if (sharedUser !== undefined && sharedUser !== null) user.value = sharedUser as TUser
     resetBackoff()
@@ -394,21 +479,21 @@ export function createSession<TClaims, TUser>(options: ResolvedOptions<TClaims, 
         newGeneration()
         user.value = null // the other tab may have signed in someone else
         restoreFailed = false
-        adopt(message.tokens, message.user, message.refreshToken)
+        adopt(message.tokens, message.clock, message.user, message.refreshToken)
         if (endpoints.user && !message.user) void loadUserAfterSignIn()
         break
       case 'token':
         // A tab signed out here must not be signed back in by a refresh that raced the logout.
         if (status.value === 'unauthenticated') return
+        // An older token than this tab's: in body mode its refresh token was rotated away already.
         if (
           current &&
           !isExpired(current) &&
-          (message.tokens.expiresAt ?? message.tokens.receivedAt) <
-            (current.expiresAt ?? current.receivedAt)
+          (message.tokens.token === current.token || message.tokens.seq < current.seq)
         ) {
           return
         }
-        adopt(message.tokens, message.user, message.refreshToken)
+        adopt(message.tokens, message.clock, message.user, message.refreshToken)
         break
       case 'logout':
         // A logout, not an expiry: no onSessionExpired; the guards still leave protected pages.
@@ -456,9 +541,9 @@ export function createSession<TClaims, TUser>(options: ResolvedOptions<TClaims, 
       let set: TokenSet<TClaims>
       let body: any
       try {
-        const response = await serialized(() => request(endpoint, credentials))
-        body = response._data
-        set = readTokenSet<TClaims>(options, body, response.headers, Date.now(), 'login')
+        const answer = await serialized(() => request(endpoint, credentials))
+        body = answer.body
+        set = readAnswer(answer, 'login', await tabs?.newestElsewhere())
       } catch (cause) {
         throw report(toAuthError(cause, 'login', 'invalid_credentials'))
       }
@@ -480,7 +565,7 @@ export function createSession<TClaims, TUser>(options: ResolvedOptions<TClaims, 
       accept(set)
       // Announced before the lock is released, so a tab waiting for it takes this session instead
       // of refreshing the one it had.
-      share('login', set)
+      announce('login', set)
     })
     if (endpoints.user) await loadUserAfterSignIn()
     if (gen !== generation) throw endedMeanwhile()
@@ -662,6 +747,7 @@ export function createSession<TClaims, TUser>(options: ResolvedOptions<TClaims, 
     stopped = true
     newGeneration()
     clearTimeout(timer)
+    for (const arrival of arrivals) arrival.resolve()
     for (const cleanup of cleanups.splice(0)) cleanup()
     tabs = null
   }
@@ -671,7 +757,12 @@ export function createSession<TClaims, TUser>(options: ResolvedOptions<TClaims, 
     const set = tokens.value
     if (!set) return
     const now = Date.now()
-    tokens.value = { ...set, expiresAt: now, receivedAt: Math.min(set.receivedAt, now) }
+    tokens.value = {
+      ...set,
+      expiresAt: now,
+      receivedAt: Math.min(set.receivedAt, now),
+      roundTrip: 0,
+    }
     check()
   }
 

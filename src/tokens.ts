@@ -1,15 +1,24 @@
 import { jwtDecode } from 'jwt-decode'
 import { AuthError } from './errors'
+import {
+  combineOffsets,
+  observeOffset,
+  tokenTiming,
+  type ClockOffset,
+  type TokenFacts,
+  type TokenTiming,
+} from './expiry'
 import type { ResolvedOptions } from './options'
 
 /** An access token as the session holds it, with its expiry on the local clock. */
-export interface TokenSet<TClaims = unknown> {
+export interface TokenSet<TClaims = unknown> extends TokenTiming {
   token: string
   claims: TClaims | null
-  /** Local-clock ms when it stops being valid (server clock corrected), or null if unknown. */
-  expiresAt: number | null
-  /** Local-clock ms when it was received. */
-  receivedAt: number
+  /**
+   * Which token of the session this is across tabs: one more than the newest any tab held when it
+   * arrived (see crossTab.ts), so tabs agree which of two tokens is newer.
+   */
+  seq: number
   /** The token was answered 401 by an allowed origin: it must not be sent again. */
   rejected: boolean
 }
@@ -29,19 +38,18 @@ function seconds(value: unknown): number | null {
   return typeof n === 'number' && Number.isFinite(n) && n > 0 ? n : null
 }
 
-/**
- * Reads the access token of a login or refresh response and places its expiry on the local clock.
- *
- * A relative `expires_in` needs no clock at all. An absolute JWT `exp` is on the server's clock, so it
- * is shifted by how far the server's "now" (the `Date` header, else the token's `iat`) is from ours.
- */
-export function readTokenSet<TClaims>(
+/** What a login or refresh answer carried, read but not yet placed on the clock. */
+export interface TokenResponse<TClaims> extends TokenFacts {
+  token: string
+  claims: TClaims | null
+}
+
+/** Reads the access token of a login or refresh response and what it says about its life. */
+export function readTokenResponse<TClaims>(
   options: Pick<ResolvedOptions, 'readAccess' | 'readExpiresIn'>,
   body: unknown,
-  headers: Headers | undefined,
-  receivedAt: number,
   what: string,
-): TokenSet<TClaims> {
+): TokenResponse<TClaims> {
   if (!body || typeof body !== 'object') {
     throw new AuthError(
       'bad_response',
@@ -55,33 +63,49 @@ export function readTokenSet<TClaims>(
       `The ${what} response has no access token. Return one as access_token (or accessToken, access, token), or set tokens.access to read it.`,
     )
   }
-  const claims = decodeClaims<TClaims & { exp?: number; iat?: number }>(token)
-  const expiresIn = seconds(options.readExpiresIn(body))
-  const fromExpiresIn = expiresIn === null ? null : receivedAt + expiresIn * 1000
-  let fromExp: number | null = null
-  if (typeof claims?.exp === 'number') {
-    const date = headers?.get('date')
-    // Both are whole seconds rounded down; adding one keeps the estimate on the early, safe side.
-    const serverNow =
-      (date ? Date.parse(date) : typeof claims.iat === 'number' ? claims.iat * 1000 : Number.NaN) +
-      1000
-    const skew = Number.isFinite(serverNow) ? serverNow - receivedAt : 0
-    fromExp = claims.exp * 1000 - skew
+  const claims = decodeClaims<TClaims & { exp?: unknown; iat?: unknown }>(token)
+  const number = (value: unknown) =>
+    typeof value === 'number' && Number.isFinite(value) ? value : null
+  return {
+    token,
+    claims,
+    expiresIn: seconds(options.readExpiresIn(body)),
+    exp: number(claims?.exp),
+    iat: number(claims?.iat),
   }
-  // With both, the earlier wins: `exp` is whole seconds, so a token can end up to 1 s before
-  // `expires_in` says, and a 2 s token would otherwise be sent after it died.
-  const expiresAt: number | null =
-    fromExpiresIn === null
-      ? fromExp
-      : fromExp === null
-        ? fromExpiresIn
-        : Math.min(fromExp, fromExpiresIn)
-  if (expiresAt !== null && expiresAt <= receivedAt) {
-    // Accepting it would refresh again at once, and again: a refresh storm.
+}
+
+/**
+ * Reads a login or refresh answer into the token the session holds, and narrows what is known of
+ * the server's clock with it (its `Date` header, else the token's `iat`).
+ *
+ * Only a token that is past its `exp` for sure is refused (`bad_response`): accepting it would
+ * refresh again at once, and again. One that may have only a moment left is accepted; the session
+ * refreshes it right away.
+ */
+export function readTokenSet<TClaims>(
+  options: Pick<ResolvedOptions, 'readAccess' | 'readExpiresIn'>,
+  answer: { body: unknown; headers: Headers | undefined; sentAt: number; receivedAt: number },
+  clock: ClockOffset | null,
+  what: string,
+): { set: TokenSet<TClaims>; clock: ClockOffset | null } {
+  const { sentAt, receivedAt } = answer
+  const read = readTokenResponse<TClaims>(options, answer.body, what)
+  // The Date header is the answering server's "now"; an iat may be old (a cached token), so it
+  // only stands in when there is no Date (a cross-origin answer that does not expose it).
+  const date = answer.headers?.get('date')
+  const stamp = date ? Date.parse(date) : read.iat === null ? Number.NaN : read.iat * 1000
+  if (Number.isFinite(stamp))
+    clock = combineOffsets(clock, observeOffset(stamp, sentAt, receivedAt))
+  const timing = tokenTiming(read, sentAt, receivedAt, clock)
+  if (timing.deadBy !== null && timing.deadBy <= receivedAt) {
     throw new AuthError(
       'bad_response',
-      `The ${what} response carries a token that is already expired. Check the server's clock and the token's exp and expires_in.`,
+      `The ${what} response carries a token that had already expired when it arrived. Check the server's clock and the token's exp and expires_in.`,
     )
   }
-  return { token, claims, expiresAt, receivedAt, rejected: false }
+  return {
+    set: { token: read.token, claims: read.claims, rejected: false, seq: 0, ...timing },
+    clock,
+  }
 }

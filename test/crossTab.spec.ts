@@ -1,10 +1,12 @@
 // @vitest-environment happy-dom
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import { createFakeApi, deferred, json, setupAuth } from './utils'
+import { createFakeApi, createLockManager, deferred, json, setupAuth } from './utils'
 
 /** In-memory BroadcastChannel: delivers to the other instances of the same name, asynchronously. */
 class FakeChannel {
   static open = new Set<FakeChannel>()
+  /** Ms before a message arrives; with more than 0, a lock grant can overtake it, as in Chromium. */
+  static latency = 0
   onmessage: ((event: { data: unknown }) => void) | null = null
   constructor(readonly name: string) {
     FakeChannel.open.add(this)
@@ -13,7 +15,9 @@ class FakeChannel {
     for (const other of FakeChannel.open) {
       if (other !== this && other.name === this.name) {
         const copy = structuredClone(data)
-        queueMicrotask(() => other.onmessage?.({ data: copy }))
+        const deliver = () => other.onmessage?.({ data: copy })
+        if (FakeChannel.latency) setTimeout(deliver, FakeChannel.latency)
+        else queueMicrotask(deliver)
       }
     }
   }
@@ -22,67 +26,17 @@ class FakeChannel {
   }
 }
 
-/** A LockManager with exclusive locks, `signal` and `steal`, as the Web Locks API specifies. */
-function createFakeLocks() {
-  type Waiter = { grant: () => void }
-  const queues = new Map<string, Waiter[]>()
-  const holders = new Map<string, { reject: (e: unknown) => void }>()
-  function release(name: string) {
-    holders.delete(name)
-    queues.get(name)?.shift()?.grant()
-  }
-  return {
-    held: (name: string) => holders.has(name),
-    request(
-      name: string,
-      options: { signal?: AbortSignal; steal?: boolean },
-      callback: () => Promise<unknown>,
-    ) {
-      return new Promise((resolve, reject) => {
-        const run = () => {
-          const holder = { reject }
-          holders.set(name, holder)
-          callback().then(
-            (value) => {
-              if (holders.get(name) === holder) release(name)
-              resolve(value)
-            },
-            (error) => {
-              if (holders.get(name) === holder) release(name)
-              reject(error)
-            },
-          )
-        }
-        if (options.steal) {
-          holders.get(name)?.reject(new DOMException('stolen', 'AbortError'))
-          holders.delete(name)
-          return run()
-        }
-        if (!holders.has(name)) return run()
-        const waiter = { grant: run }
-        const queue = queues.get(name) ?? []
-        queue.push(waiter)
-        queues.set(name, queue)
-        options.signal?.addEventListener('abort', () => {
-          const i = queue.indexOf(waiter)
-          if (i >= 0) queue.splice(i, 1)
-          reject(new DOMException('aborted', 'AbortError'))
-        })
-      })
-    },
-  }
-}
-
-let locks: ReturnType<typeof createFakeLocks>
+let locks: ReturnType<typeof createLockManager>
 beforeEach(() => {
   // A whole second, so JWT iat/exp (whole seconds) line up with the clock exactly.
   vi.useFakeTimers({ now: Date.UTC(2026, 0, 1) })
   vi.stubGlobal('BroadcastChannel', FakeChannel)
-  locks = createFakeLocks()
+  locks = createLockManager()
   Object.defineProperty(navigator, 'locks', { value: locks, configurable: true })
 })
 afterEach(() => {
   vi.useRealTimers()
+  FakeChannel.latency = 0
   Object.defineProperty(navigator, 'locks', { value: undefined, configurable: true })
 })
 
@@ -162,7 +116,7 @@ describe('cross-tab sync', () => {
     api.refreshAnswers.push(() => new Promise<Response>(() => {}))
     void one.store.refresh().catch(() => {})
     await vi.advanceTimersByTimeAsync(0)
-    expect(locks.held('vue-refresh-auth:/:refresh')).toBe(true)
+    expect(locks.isHeld('vue-refresh-auth:/:refresh')).toBe(true)
     let done = false
     const second = two.store.refresh().then(() => (done = true))
     await vi.advanceTimersByTimeAsync(2900)
@@ -178,10 +132,10 @@ describe('cross-tab sync', () => {
     const api = createFakeApi()
     const heldDuringCallback: boolean[] = []
     const one = tab({
-      onSessionExpired: () => heldDuringCallback.push(locks.held('vue-refresh-auth:/:refresh')),
+      onSessionExpired: () => heldDuringCallback.push(locks.isHeld('vue-refresh-auth:/:refresh')),
     })
     const two = tab({
-      onSessionExpired: () => heldDuringCallback.push(locks.held('vue-refresh-auth:/:refresh')),
+      onSessionExpired: () => heldDuringCallback.push(locks.isHeld('vue-refresh-auth:/:refresh')),
     })
     await one.store.login(credentials)
     await vi.advanceTimersByTimeAsync(0)
@@ -233,14 +187,14 @@ describe('found in review', () => {
     const two = tab({ refreshLeeway: 0 })
     await one.store.login(credentials)
     await vi.advanceTimersByTimeAsync(0)
-    // Tab one signs in again and its answer is slow: it holds the lock meanwhile.
+    // The tokens have expired. Tab one signs in again and its answer is slow: it holds the lock
+    // meanwhile, and tab two's request waits for a refresh, which waits for the lock.
+    vi.setSystemTime(Date.now() + 120_000)
     const slowLogin = deferred<Response>()
     const realFetch = api.fetch.getMockImplementation()!
     api.fetch.mockImplementationOnce(() => slowLogin.promise)
     const login = one.store.login(credentials)
     await vi.advanceTimersByTimeAsync(0)
-    // Tab two's token has expired: its request waits for a refresh, which waits for the lock.
-    vi.setSystemTime(Date.now() + 120_000)
     const parked = two.$fetch('/items')
     await vi.advanceTimersByTimeAsync(0)
     slowLogin.resolve(
@@ -299,5 +253,99 @@ describe('found in review', () => {
     await vi.advanceTimersByTimeAsync(120_000)
     await Promise.all([first, second])
     expect(most).toBe(1)
+  })
+})
+
+describe('timing across tabs (issue 11)', () => {
+  it('refreshes about twice per lifetime across four tabs with 2 s tokens', async () => {
+    const api = createFakeApi({ ttl: 2 })
+    const tabs = [tab(), tab(), tab(), tab()]
+    await tabs[0]!.store.login(credentials)
+    for (let i = 0; i < 200; i++) {
+      await Promise.all(tabs.map((t) => t.$fetch('/items')))
+      await vi.advanceTimersByTimeAsync(100)
+    }
+    // 20 s of 2 s tokens, a request every 100 ms in each tab: ≤ 2.5 refreshes per lifetime.
+    expect(api.counts.refresh).toBeLessThanOrEqual(25)
+    expect(api.counts.refresh).toBeGreaterThanOrEqual(10)
+    expect(api.requests.filter((r) => r.path === '/items')).toHaveLength(800)
+  })
+
+  it('hands the lock over without a second refresh when the grant overtakes the token message', async () => {
+    const api = createFakeApi()
+    const tabs = [tab(), tab(), tab(), tab()]
+    await tabs[0]!.store.login(credentials)
+    await vi.advanceTimersByTimeAsync(0)
+    FakeChannel.latency = 50
+    api.revoke()
+    const results = Promise.all(tabs.map((t) => t.$fetch('/items')))
+    await vi.advanceTimersByTimeAsync(1_000)
+    expect(await results).toHaveLength(4)
+    expect(api.counts.refresh).toBe(1)
+    expect(new Set(tabs.map((t) => t.store.accessToken)).size).toBe(1)
+  })
+
+  it('restores four tabs opened at once with one refresh', async () => {
+    const api = createFakeApi()
+    await tab().store.login(credentials)
+    // The browser restarts: no tab is alive, the session is only in the refresh cookie.
+    for (const channel of FakeChannel.open) channel.close()
+    FakeChannel.latency = 50
+    const restored = [setupAuth(), setupAuth(), setupAuth(), setupAuth()]
+    await vi.advanceTimersByTimeAsync(3_000)
+    await Promise.all(restored.map((t) => t.auth.ready))
+    expect(restored.every((t) => t.store.isAuthenticated)).toBe(true)
+    expect(api.counts.refresh).toBe(1)
+  })
+
+  it('hands the rotated refresh token over in body mode, so nobody presents a used one', async () => {
+    const api = createFakeApi()
+    const realFetch = api.fetch.getMockImplementation()!
+    // Body mode with rotation and reuse detection: a used refresh token revokes the session.
+    const used = new Set<string>()
+    let live = ''
+    let serial = 0
+    const refreshBodies: unknown[] = []
+    api.fetch.mockImplementation(async (input, init) => {
+      const path = new URL(String(input), 'http://app.test').pathname
+      if (path === '/auth/login' || path === '/auth/refresh') {
+        if (path === '/auth/refresh') {
+          api.counts.refresh++
+          const { refresh } = JSON.parse(String(init?.body))
+          refreshBodies.push(refresh)
+          if (used.has(refresh) || refresh !== live) {
+            live = ''
+            return json(401, { error: 'invalid_grant', message: 'Refresh token reuse detected.' })
+          }
+          used.add(refresh)
+        }
+        live = `rt-${++serial}`
+        return json(200, { ...api.tokenBody(), refresh_token: live })
+      }
+      return realFetch(input, init)
+    })
+    const bodyMode = {
+      tokens: {
+        refresh: {
+          read: (body: { refresh_token?: string }) => body.refresh_token,
+          send: (token: string) => ({ refresh: token }),
+        },
+      },
+    }
+    const tabs = [tab(bodyMode), tab(bodyMode), tab(bodyMode), tab(bodyMode)]
+    await tabs[0]!.store.login(credentials)
+    await vi.advanceTimersByTimeAsync(0)
+    FakeChannel.latency = 50
+    for (let round = 0; round < 3; round++) {
+      api.revoke()
+      const results = Promise.all(tabs.map((t) => t.$fetch('/items')))
+      await vi.advanceTimersByTimeAsync(1_000)
+      expect(await results).toHaveLength(4)
+    }
+    expect(refreshBodies).toEqual(['rt-1', 'rt-2', 'rt-3'])
+    // Whichever tab refreshes next holds the newest refresh token.
+    await tabs[3]!.store.refresh()
+    expect(refreshBodies.at(-1)).toBe('rt-4')
+    expect(tabs.every((t) => t.store.isAuthenticated)).toBe(true)
   })
 })

@@ -15,8 +15,8 @@ import fc from 'fast-check'
 import { effectScope, watch, type EffectScope } from 'vue'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { isAuthError, type AuthError } from '../src'
+import { createLockManager } from './utils'
 import {
-  createLockManager,
   createModelServer,
   mountAuth,
   seededRandom,
@@ -106,7 +106,7 @@ class World {
     this.server.onSend = (request) => this.checkSent(request)
     this.server.onAnswer = (request, status) => this.answered(request, status)
     vi.stubGlobal('fetch', this.server.fetch)
-    browser.locks = config.locks ? createLockManager() : null
+    browser.locks = config.locks ? (createLockManager() as unknown as LockManager) : null
     this.app = mountAuth({
       baseURL: '/api',
       restore: false,
@@ -551,7 +551,7 @@ describe('regressions found by the model', () => {
   async function signedIn({ locks = false } = {}) {
     const server = createModelServer({ ttl: 60 })
     vi.stubGlobal('fetch', server.fetch)
-    browser.locks = locks ? createLockManager() : null
+    browser.locks = locks ? (createLockManager() as unknown as LockManager) : null
     const app = mountAuth({
       baseURL: '/api',
       restore: false,

@@ -601,6 +601,57 @@ describe('found in review', () => {
     expect(error.message).toMatch(/already expired/)
   })
 
+  it('accepts a refresh answered late with 0.3 s of its token left: the waiting request carries it, and it is refreshed at once', async () => {
+    const t0 = Date.now() // a whole second
+    const { api, $fetch, store } = await signedIn({}, 3)
+    let lateToken = ''
+    // The proactive refresh leaves at t0 + 1.25 s; the server issues a 3 s token at t0 + 1.3 s and
+    // its answer arrives at t0 + 3.7 s, 0.3 s before the token's exp on the server's clock.
+    api.refreshAnswers.push(
+      () =>
+        new Promise<Response>((resolve) =>
+          setTimeout(() => {
+            const iat = Math.floor((t0 + 1_300) / 1000)
+            lateToken = api.issue({ iat, exp: iat + 3 })
+            const body = { access_token: lateToken, expires_in: 3 }
+            resolve(json(200, body, { date: new Date(Date.now()).toUTCString() }))
+          }, 2_450),
+        ),
+    )
+    await vi.advanceTimersByTimeAsync(2_500)
+    expect(api.counts.refresh).toBe(1)
+    // The login token is past its estimated expiry: this request waits for the slow refresh.
+    const request = $fetch('/items')
+    await vi.advanceTimersByTimeAsync(1_200)
+    await expect(request).resolves.toEqual({ ok: true, path: '/items' })
+    const late = api.requests.find((r) => r.path === '/items')!
+    expect(late.authorization).toBe(`Bearer ${lateToken}`)
+    expect(store.error).toBeNull()
+    // Too little life to use again: the next refresh follows at once, and then a normal cadence.
+    await vi.advanceTimersByTimeAsync(1) // the fake clock runs a 0 ms timer set mid-tick 1 ms later
+    expect(api.counts.refresh).toBe(2)
+    expect(store.expiresAt! - Date.now()).toBeGreaterThan(1_500)
+    await vi.advanceTimersByTimeAsync(1_000)
+    expect(api.counts.refresh).toBe(2)
+  })
+
+  it('refuses only a token that is past its exp for sure', async () => {
+    const api = createFakeApi()
+    const now = Math.floor(Date.now() / 1000)
+    // exp is now: on the server's clock (Date) the token died this second.
+    api.fetch.mockImplementationOnce(async () =>
+      json(
+        200,
+        { access_token: jwt({ iat: now - 60, exp: now }) },
+        { date: new Date().toUTCString() },
+      ),
+    )
+    const { store } = setupAuth({ restore: false })
+    const error = await store.login(credentials).catch((e) => e)
+    expect(isAuthError(error, 'bad_response')).toBe(true)
+    expect(store.isAuthenticated).toBe(false)
+  })
+
   it('rejects an allowedOrigins entry that is not an origin with misconfigured', () => {
     expect(() => createAuth({ allowedOrigins: ['api.example.com'] })).toThrowError(
       /allowedOrigins has "api.example.com"/,

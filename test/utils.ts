@@ -163,3 +163,125 @@ export async function startServerProcess(env: Record<string, string> = {}) {
       }),
   }
 }
+
+type LockCallback = (lock: Lock | null) => unknown
+
+/**
+ * An in-process Web Locks `LockManager` for happy-dom, which has none: exclusive and shared modes,
+ * `ifAvailable`, `steal`, `signal` and `query()`, granted asynchronously as browsers do.
+ * https://w3c.github.io/web-locks/#api-lock-manager
+ */
+export function createLockManager() {
+  interface Request {
+    name: string
+    mode: LockMode
+    grant(): void
+  }
+  interface Held {
+    name: string
+    mode: LockMode
+    steal(): void
+  }
+  const held: Held[] = []
+  const queue: Request[] = []
+  const abortError = (signal?: AbortSignal) =>
+    signal?.reason ?? new DOMException('The lock request was aborted.', 'AbortError')
+
+  // The spec's "grantable": no conflicting lock held, and nobody queued ahead on the same name.
+  function grantable(name: string, mode: LockMode, ahead: Request[]) {
+    const others = held.filter((lock) => lock.name === name)
+    const waiting = ahead.filter((request) => request.name === name)
+    return mode === 'shared'
+      ? others.every((lock) => lock.mode === 'shared') && waiting.every((r) => r.mode === 'shared')
+      : others.length === 0 && waiting.length === 0
+  }
+
+  function processQueue() {
+    for (let i = 0; i < queue.length; i++) {
+      const request = queue[i]!
+      if (grantable(request.name, request.mode, queue.slice(0, i))) {
+        queue.splice(i--, 1)
+        request.grant()
+      }
+    }
+  }
+
+  function request(
+    name: string,
+    optionsOrCallback: LockOptions | LockCallback,
+    maybeCallback?: LockCallback,
+  ): Promise<unknown> {
+    const options = typeof optionsOrCallback === 'function' ? {} : optionsOrCallback
+    const callback = (typeof optionsOrCallback === 'function' ? optionsOrCallback : maybeCallback)!
+    const mode = options.mode ?? 'exclusive'
+    return new Promise((resolve, reject) => {
+      const grant = () => {
+        let stolen = false
+        const lock: Held = {
+          name,
+          mode,
+          steal() {
+            stolen = true
+            reject(new DOMException('The lock was stolen.', 'AbortError'))
+          },
+        }
+        held.push(lock)
+        Promise.resolve()
+          .then(() => callback({ name, mode } as Lock))
+          .then(
+            (value) => done(() => resolve(value)),
+            (error: unknown) => done(() => reject(error)),
+          )
+        function done(settle: () => void) {
+          const at = held.indexOf(lock)
+          if (at >= 0) held.splice(at, 1)
+          processQueue()
+          if (!stolen) settle()
+        }
+      }
+      if (options.signal?.aborted) return reject(abortError(options.signal))
+      if (options.steal) {
+        for (const lock of held.filter((l) => l.name === name)) {
+          held.splice(held.indexOf(lock), 1)
+          lock.steal()
+        }
+        return grant()
+      }
+      // Held from the moment it is granted; the callback runs a task later, as in browsers.
+      if (grantable(name, mode, queue)) return grant()
+      if (options.ifAvailable) {
+        Promise.resolve()
+          .then(() => callback(null))
+          .then(resolve, reject)
+        return
+      }
+      const entry: Request = {
+        name,
+        mode,
+        grant: () => {
+          options.signal?.removeEventListener('abort', onAbort)
+          grant()
+        },
+      }
+      const onAbort = () => {
+        const at = queue.indexOf(entry)
+        if (at < 0) return
+        queue.splice(at, 1)
+        reject(abortError(options.signal))
+        processQueue()
+      }
+      options.signal?.addEventListener('abort', onAbort, { once: true })
+      queue.push(entry)
+    })
+  }
+
+  return {
+    request,
+    async query(): Promise<LockManagerSnapshot> {
+      const info = ({ name, mode }: { name: string; mode: LockMode }) => ({ name, mode })
+      return { held: held.map(info), pending: queue.map(info) }
+    },
+    /** Whether a lock of that name is held right now (for assertions inside sync callbacks). */
+    isHeld: (name: string) => held.some((lock) => lock.name === name),
+  }
+}
