@@ -10,6 +10,7 @@ import { addApiRoutes } from './api-routes.js'
 import { addAuthRoutes } from './auth-routes.js'
 import { errorCode } from './http.js'
 import { createMemoryStore } from './memory-store.js'
+import { createRedisStore } from './redis-store.js'
 import { createSessions } from './sessions.js'
 import { createSocketServer } from './socket.js'
 import { createSpaHandler } from './spa.js'
@@ -30,7 +31,8 @@ import { bodyTransport, createCookieTransport } from './transports.js'
  * @property {string} [staticDir] - Serve a built SPA from this folder; unknown non-API GET paths get
  *   its `index.html`.
  * @property {string} [issuer] - The `iss` claim. Default: `'vue-refresh-auth-demo'`.
- * @property {TokenStore} [store] - Default: a new in-memory store.
+ * @property {TokenStore} [store] - Default: a Redis store when env `REDIS_URL` is set, else a new
+ *   in-memory store.
  * @property {number} [clockOffset] - Milliseconds the server's clock is ahead of the machine's (negative:
  *   behind), for trying clock skew: `iat`, `exp`, the token checks and the `Date` header all use it.
  *   Default: env `CLOCK_OFFSET`, else 0.
@@ -158,14 +160,16 @@ export function createDemoServer(options = {}) {
 }
 
 /**
- * Sessions in this process's memory, on the server's clock, which the access tokens' `exp` (and so
+ * Sessions in Redis when `REDIS_URL` is set, so that several demo servers can share them; else in
+ * this process's memory. Either way on the server's clock, which the access tokens' `exp` (and so
  * the revoked `jti`s' lifetimes) are on.
  *
  * @param {() => number} now
  * @returns {TokenStore}
  */
 function defaultStore(now) {
-  return createMemoryStore({ now })
+  const url = process.env.REDIS_URL
+  return url ? createRedisStore({ url, now }) : createMemoryStore({ now })
 }
 
 /**
