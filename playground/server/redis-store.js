@@ -28,6 +28,7 @@ import { newRefreshToken, refreshTokenHash } from './store.js'
 // A family and its user's set live as long as the family's newest token; a used token lives on
 // until its own expiry, so that replaying it is still recognised as reuse.
 
+// #region rotate
 // Writes a new token and makes its family and its user's set live at least as long.
 const ISSUE = `
 local function issue(familyKey, familyId, userId, tokenKey, expiresAt, ttl, prefix)
@@ -40,15 +41,6 @@ local function issue(familyKey, familyId, userId, tokenKey, expiresAt, ttl, pref
 end
 `
 
-// KEYS: the family, the new token. ARGV: prefix, family id, expiresAt, ttl in ms.
-const ISSUE_TOKEN = `${ISSUE}
-local userId = redis.call('HGET', KEYS[1], 'userId')
-if not userId then return false end
-issue(KEYS[1], ARGV[2], userId, KEYS[2], ARGV[3], ARGV[4], ARGV[1])
-return userId
-`
-
-// #region rotate
 // KEYS: the presented token, its successor. ARGV: prefix, now, successor's expiresAt, ttl in ms.
 // Redis runs a script to the end before it runs any other command, from any client: of all the
 // instances redeeming one token at once, the first script to run marks it used and every later one
@@ -74,6 +66,14 @@ issue(familyKey, familyId, userId, KEYS[2], ARGV[3], ARGV[4], ARGV[1])
 return { 'ok', familyId, userId }
 `
 // #endregion rotate
+
+// KEYS: the family, the new token. ARGV: prefix, family id, expiresAt, ttl in ms.
+const ISSUE_TOKEN = `${ISSUE}
+local userId = redis.call('HGET', KEYS[1], 'userId')
+if not userId then return false end
+issue(KEYS[1], ARGV[2], userId, KEYS[2], ARGV[3], ARGV[4], ARGV[1])
+return userId
+`
 
 // KEYS: the family. HSET alone would bring back a family that has expired, without a TTL.
 const REVOKE_FAMILY = `
