@@ -61,6 +61,7 @@ const guide: DefaultTheme.SidebarItem[] = [
       { text: 'h3 server', link: '/backend/h3' },
       { text: 'Express server', link: '/backend/express' },
       { text: 'OAuth-style body mode', link: '/backend/oauth' },
+      { text: 'More than one instance', link: '/backend/redis' },
     ],
   },
   { text: 'Security', items: [{ text: 'Security model', link: '/security' }] },

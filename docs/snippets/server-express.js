@@ -34,12 +34,13 @@ export function createAuthServer({ secret, checkPassword, findUser, appOrigins, 
     if (!user) {
       return res.status(401).json({ error: 'invalid_credentials', message: 'Wrong password.' })
     }
-    res.cookie('refresh_token', refresh.start(user.id), { ...cookie, maxAge: REFRESH_TTL * 1000 })
+    const { token } = await refresh.start(user.id)
+    res.cookie('refresh_token', token, { ...cookie, maxAge: REFRESH_TTL * 1000 })
     res.json({ ...(await access.issue(user)), user })
   })
 
   app.post('/auth/refresh', async (req, res) => {
-    const result = refresh.rotate(req.cookies.refresh_token)
+    const result = await refresh.rotate(req.cookies.refresh_token)
     const user = 'userId' in result ? await findUser(result.userId) : null
     if ('rejected' in result || !user) {
       res.clearCookie('refresh_token', cookie)
@@ -50,8 +51,8 @@ export function createAuthServer({ secret, checkPassword, findUser, appOrigins, 
     res.json(await access.issue(user))
   })
 
-  app.post('/auth/logout', (req, res) => {
-    refresh.revoke(req.cookies.refresh_token, req.body?.everywhere === true)
+  app.post('/auth/logout', async (req, res) => {
+    await refresh.revoke(req.cookies.refresh_token, req.body?.everywhere === true)
     res.clearCookie('refresh_token', cookie)
     res.json({ ok: true })
   })

@@ -11,6 +11,7 @@ import {
   setResponseStatus,
   type H3Event,
 } from 'h3'
+import type { TokenStore } from '../../playground/server/store.js'
 import { createAccessTokens, createRefreshTokens, REFRESH_TTL, type User } from './server-sessions'
 
 export interface AuthServerOptions {
@@ -23,11 +24,13 @@ export interface AuthServerOptions {
   appOrigins: string[]
   /** false only for plain-http development on localhost. */
   secureCookies?: boolean
+  /** Where the refresh tokens live. Default: this process's memory. */
+  store?: TokenStore
 }
 
 export function createAuthServer(options: AuthServerOptions) {
   const access = createAccessTokens(options.secret)
-  const refresh = createRefreshTokens()
+  const refresh = createRefreshTokens(options.store)
   const router = createRouter()
 
   // #region cookie
@@ -67,7 +70,7 @@ export function createAuthServer(options: AuthServerOptions) {
           ? await options.checkPassword(username, password)
           : null
       if (!user) return fail(event, 401, 'invalid_credentials', 'Wrong username or password.')
-      setRefreshCookie(event, refresh.start(user.id))
+      setRefreshCookie(event, (await refresh.start(user.id)).token)
       return { ...(await access.issue(user)), user } // `user` fills useAuth().user
     }),
   )
@@ -78,7 +81,7 @@ export function createAuthServer(options: AuthServerOptions) {
     '/auth/refresh',
     defineEventHandler(async (event) => {
       if (fromOtherOrigin(event)) return fail(event, 403, 'forbidden', 'Cross-origin request.')
-      const result = refresh.rotate(getCookie(event, 'refresh_token'))
+      const result = await refresh.rotate(getCookie(event, 'refresh_token'))
       const user = 'userId' in result ? await options.findUser(result.userId) : null
       if ('rejected' in result || !user) {
         deleteCookie(event, 'refresh_token', cookie)
@@ -98,7 +101,7 @@ export function createAuthServer(options: AuthServerOptions) {
     defineEventHandler(async (event) => {
       if (fromOtherOrigin(event)) return fail(event, 403, 'forbidden', 'Cross-origin request.')
       const body = (await readBody(event)) ?? {}
-      refresh.revoke(getCookie(event, 'refresh_token'), body.everywhere === true)
+      await refresh.revoke(getCookie(event, 'refresh_token'), body.everywhere === true)
       deleteCookie(event, 'refresh_token', cookie)
       return { ok: true }
     }),

@@ -38,7 +38,7 @@ export function createTokenServer(options: TokenServerOptions) {
           ? await options.checkPassword(username, password)
           : null
       if (!user) return oauthError(event, 401, 'invalid_credentials', 'Wrong username or password.')
-      return { ...(await access.issue(user)), refresh_token: refresh.start(user.id) }
+      return { ...(await access.issue(user)), refresh_token: (await refresh.start(user.id)).token }
     }),
   )
   // #endregion login
@@ -52,7 +52,7 @@ export function createTokenServer(options: TokenServerOptions) {
       if (body.grant_type !== 'refresh_token') {
         return oauthError(event, 400, 'unsupported_grant_type', 'Only refresh_token is supported.')
       }
-      const result = refresh.rotate(body.refresh_token)
+      const result = await refresh.rotate(body.refresh_token)
       const user = 'userId' in result ? await options.findUser(result.userId) : null
       // 400 invalid_grant: the app ends the session (as it does for 401 and 403).
       if ('rejected' in result) return oauthError(event, 400, 'invalid_grant', result.rejected)
@@ -68,7 +68,7 @@ export function createTokenServer(options: TokenServerOptions) {
     '/oauth/revoke',
     defineEventHandler(async (event) => {
       const body = (await readBody(event)) ?? {}
-      refresh.revoke(body.refresh_token, body.everywhere === true)
+      await refresh.revoke(body.refresh_token, body.everywhere === true)
       return {} // RFC 7009: 200 even for an unknown token
     }),
   )

@@ -1,7 +1,10 @@
 // Framework-free pieces of an auth server: access tokens, and refresh tokens in families with
-// rotation and reuse detection. Keep the records in your database; a Map stands in for it here.
-import { createHash, randomBytes, randomUUID } from 'node:crypto'
+// rotation and reuse detection. The refresh-token modules are this repository's demo server's
+// (playground/server/): copy sessions.js, store.js and a store next to this file.
 import { SignJWT, jwtVerify, type JWTPayload } from 'jose'
+import { createMemoryStore } from '../../playground/server/memory-store.js'
+import { createSessions } from '../../playground/server/sessions.js'
+import type { TokenStore } from '../../playground/server/store.js'
 
 export interface User {
   id: string
@@ -43,57 +46,13 @@ export function createAccessTokens(secret: Uint8Array, issuer = 'my-app') {
 // #endregion access
 
 // #region refresh
-interface RefreshRecord {
-  family: string
-  userId: string
-  expiresAt: number
-  used: boolean
-}
-
-export function createRefreshTokens() {
-  const records = new Map<string, RefreshRecord>() // by SHA-256 of the token, never the token
-  const revokedFamilies = new Set<string>()
-  const hash = (token: string) => createHash('sha256').update(token).digest('base64url')
-
-  function issue(family: string, userId: string): string {
-    const token = randomBytes(32).toString('base64url')
-    records.set(hash(token), {
-      family,
-      userId,
-      expiresAt: Date.now() + REFRESH_TTL * 1000,
-      used: false,
-    })
-    return token
-  }
-
-  return {
-    /** A new login: a new family with its first token. */
-    start: (userId: string) => issue(randomUUID(), userId),
-
-    /** Exchanges a refresh token for the next one in its family, or says why not. */
-    rotate(token: string | undefined): { userId: string; token: string } | { rejected: string } {
-      const record = token ? records.get(hash(token)) : undefined
-      if (!record) return { rejected: 'unknown refresh token' }
-      if (revokedFamilies.has(record.family)) return { rejected: 'session revoked' }
-      if (record.used) {
-        // A used token came back: two parties hold it, and there is no telling which is the
-        // thief. Revoke the whole family (RFC 9700, section 4.14.2).
-        revokedFamilies.add(record.family)
-        return { rejected: 'refresh token reuse' }
-      }
-      if (record.expiresAt <= Date.now()) return { rejected: 'refresh token expired' }
-      record.used = true // with a database: an atomic UPDATE … WHERE used = false
-      return { userId: record.userId, token: issue(record.family, record.userId) }
-    },
-
-    /** Logout: revokes the token's family, or every family of its user. */
-    revoke(token: string | undefined, everywhere = false) {
-      const record = token ? records.get(hash(token)) : undefined
-      if (!record) return
-      for (const other of everywhere ? records.values() : [record]) {
-        if (other.userId === record.userId) revokedFamilies.add(other.family)
-      }
-    },
-  }
+/**
+ * Refresh tokens in families, stored hashed, single-use: `start` at login, `rotate` on refresh,
+ * `revoke` at logout. This is the demo server's own session code; the rotation itself is one
+ * operation of the store: in memory for one process, in Redis for several (see "More than one
+ * instance").
+ */
+export function createRefreshTokens(store: TokenStore = createMemoryStore()) {
+  return createSessions({ store, refreshTtl: REFRESH_TTL })
 }
 // #endregion refresh

@@ -1,5 +1,7 @@
 // @ts-check
-import { randomBytes, randomUUID } from 'node:crypto'
+// What the demo server needs from a refresh-token store, and what every store shares. The stores
+// are memory-store.js (one process) and redis-store.js (any number of processes).
+import { createHash, randomBytes } from 'node:crypto'
 
 /**
  * One login session. Every refresh token rotated out of the same login belongs to the same family,
@@ -13,113 +15,63 @@ import { randomBytes, randomUUID } from 'node:crypto'
 
 /**
  * @typedef {object} RefreshTokenRecord
- * @property {string} token - The opaque value the client holds.
+ * @property {string} token - The opaque value the client holds. Stores keep only its hash; they
+ *   return the value to whoever presented or was just issued it.
  * @property {string} familyId
  * @property {string} userId
- * @property {number} expiresAt - Milliseconds since the epoch.
+ * @property {number} expiresAt - Milliseconds since the epoch, on the store's clock.
  * @property {boolean} used - Set once the token has been exchanged for a new one.
  */
 
 /**
- * What the demo server needs from a refresh-token store. Every method is async so that a shared
- * store (Redis, SQL) can replace the in-memory one without touching the routes.
+ * Why a refresh token was not exchanged. `reused`: it had been exchanged before, and its family is
+ * now revoked.
+ *
+ * @typedef {'unknown' | 'revoked' | 'reused' | 'expired'} RotateRejection
+ */
+
+/**
+ * The next token of the family, or why there is none.
+ *
+ * @typedef {RefreshTokenRecord | { rejected: RotateRejection }} RotateResult
+ */
+
+/**
+ * Every method is async so that a shared store (Redis, SQL) can replace the in-memory one without
+ * touching the routes.
  *
  * @typedef {object} TokenStore
  * @property {(userId: string) => Promise<TokenFamily>} createFamily
  * @property {(familyId: string, ttlSeconds: number) => Promise<RefreshTokenRecord>} issueToken
  * @property {(token: string) => Promise<{ record: RefreshTokenRecord, family: TokenFamily } | undefined>} findToken
- * @property {(token: string) => Promise<boolean>} markUsed - Resolves `false` when the token was
- *   already used: two concurrent refreshes with one token must not both win.
+ * @property {(token: string, ttlSeconds: number) => Promise<RotateResult>} rotate - Redeems `token`
+ *   for the next one in its family, as one atomic step: of any number of concurrent calls with one
+ *   token, exactly one gets a successor. A token that was already redeemed revokes its family.
  * @property {(familyId: string) => Promise<void>} revokeFamily
  * @property {(userId: string) => Promise<number>} revokeUserFamilies - Resolves how many were live.
  * @property {(jti: string, expiresAt: number) => Promise<void>} revokeAccessToken - `expiresAt` in
  *   ms; after it the token is rejected for being expired anyway, so a store may forget the jti.
  * @property {(jti: string) => Promise<boolean>} isAccessTokenRevoked
  * @property {() => Promise<void>} clear - Forgets everything, like a restart of an in-memory server.
+ * @property {() => Promise<void>} close - Lets go of connections the store opened itself.
  */
 
 /**
- * An in-memory {@link TokenStore}. Fine for a single demo process; it loses every session on
- * restart, which the playground uses on purpose.
- *
- * @returns {TokenStore}
+ * @typedef {object} StoreOptions
+ * @property {() => number} [now] - The store's clock in ms, for token expiry. Default: `Date.now`.
  */
-export function createMemoryStore() {
-  /** @type {Map<string, TokenFamily>} */
-  const families = new Map()
-  /** @type {Map<string, RefreshTokenRecord>} */
-  const tokens = new Map()
-  /** @type {Map<string, number>} */
-  const revokedJtis = new Map()
 
-  return {
-    async createFamily(userId) {
-      const family = { id: randomUUID(), userId, revoked: false }
-      families.set(family.id, family)
-      return { ...family }
-    },
+/** A new refresh token: 256 random bits, base64url so the value is cookie-safe without encoding. */
+export function newRefreshToken() {
+  return randomBytes(32).toString('base64url')
+}
 
-    async issueToken(familyId, ttlSeconds) {
-      const family = families.get(familyId)
-      if (!family) throw new Error(`Unknown token family ${familyId}`)
-      /** @type {RefreshTokenRecord} */
-      const record = {
-        // 256 random bits, base64url so the value is cookie-safe without encoding.
-        token: randomBytes(32).toString('base64url'),
-        familyId,
-        userId: family.userId,
-        expiresAt: Date.now() + ttlSeconds * 1000,
-        used: false,
-      }
-      tokens.set(record.token, record)
-      return { ...record }
-    },
-
-    async findToken(token) {
-      const record = tokens.get(token)
-      const family = record && families.get(record.familyId)
-      if (!record || !family) return undefined
-      return { record: { ...record }, family: { ...family } }
-    },
-
-    async markUsed(token) {
-      const record = tokens.get(token)
-      if (!record || record.used) return false
-      record.used = true
-      return true
-    },
-
-    async revokeFamily(familyId) {
-      const family = families.get(familyId)
-      if (family) family.revoked = true
-    },
-
-    async revokeUserFamilies(userId) {
-      let count = 0
-      for (const family of families.values()) {
-        if (family.userId === userId && !family.revoked) {
-          family.revoked = true
-          count++
-        }
-      }
-      return count
-    },
-
-    async revokeAccessToken(jti, expiresAt) {
-      revokedJtis.set(jti, expiresAt)
-    },
-
-    async isAccessTokenRevoked(jti) {
-      const expiresAt = revokedJtis.get(jti)
-      if (expiresAt === undefined) return false
-      if (expiresAt <= Date.now()) revokedJtis.delete(jti)
-      return true
-    },
-
-    async clear() {
-      families.clear()
-      tokens.clear()
-      revokedJtis.clear()
-    },
-  }
+/**
+ * What a store keys a refresh token by. Stored tokens are as good as passwords to whoever reads the
+ * store; their SHA-256 is not, and 256 random bits need no salt or slow hash.
+ *
+ * @param {string} token
+ */
+export function refreshTokenHash(token) {
+  return createHash('sha256').update(token).digest('base64url')
 }
