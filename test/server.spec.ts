@@ -432,12 +432,27 @@ describe.each(stores)('with the $name store', ({ create }) => {
       })
     })
 
-    it('delays a response and then answers normally', async () => {
+    it('acts late with delayMs: a refresh sent meanwhile with the same cookie rotates first', async () => {
       const { cookie } = await login()
-      demo.faults.refresh.push({ delayMs: 50 })
-      const started = performance.now()
+      demo.resetStats()
+      demo.faults.refresh.push({ delayMs: 300 })
+      const delayed = refresh(cookie)
+      await expect.poll(() => demo.stats.refreshes).toBe(1)
       expect((await refresh(cookie)).status).toBe(200)
-      expect(performance.now() - started).toBeGreaterThanOrEqual(45)
+      // The delayed one presents a token that has been used meanwhile.
+      expect((await delayed).status).toBe(401)
+    })
+
+    it('answers late with lateMs: the token is issued at once, so a refresh sent meanwhile is reuse', async () => {
+      const { cookie } = await login()
+      demo.resetStats()
+      demo.faults.refresh.push({ lateMs: 300 })
+      const late = refresh(cookie)
+      const presented = cookie.cookie.split('=')[1]!
+      await expect.poll(async () => (await demo.store.findToken(presented))?.record.used).toBe(true)
+      expect((await refresh(cookie)).status).toBe(401)
+      expect((await late).status).toBe(200)
+      expect(demo.stats.reuseDetections).toBe(1)
     })
 
     it('applies queued API faults to protected routes', async () => {

@@ -7,9 +7,11 @@ import { fail } from './http.js'
 
 /**
  * A misbehaviour queued for the next matching request: answer with an error status, hang up
- * without answering, answer late, or send only half of the (real) answer.
+ * without answering, act late (`delayMs`: wait, then issue the token), answer late (`lateMs`: issue
+ * the token, then hold the answer, as a slow network or proxy would, so it arrives with less life
+ * left), or send only half of the (real) answer.
  *
- * @typedef {{ status: number, retryAfter?: number } | { drop: true } | { delayMs: number } | { truncate: true }} Fault
+ * @typedef {{ status: number, retryAfter?: number } | { drop: true } | { delayMs: number } | { lateMs: number } | { truncate: true }} Fault
  */
 
 /** @typedef {{ refresh: Fault[], api: Fault[] }} FaultQueues */
@@ -37,6 +39,11 @@ export async function withFault(event, fault, respond) {
   if ('delayMs' in fault) {
     await sleep(fault.delayMs)
     return respond()
+  }
+  if ('lateMs' in fault) {
+    const body = await respond()
+    await sleep(fault.lateMs)
+    return body
   }
   return sendTruncated(event, await respond())
 }
