@@ -256,12 +256,20 @@ async function soak(rig, tabs, { seconds, onStart }) {
   }
 }
 
-/** Runs the tasks side by side, or one by one with BENCH_TABS_SERIAL=1. */
+/**
+ * Runs the tasks side by side, or one by one with BENCH_TABS_SERIAL=1. When one fails, the others
+ * still finish (and close their browsers and servers) before the first error is thrown.
+ */
 async function all(tasks) {
-  if (!SERIAL) return Promise.all(tasks.map((task) => task()))
-  const out = []
-  for (const task of tasks) out.push(await task())
-  return out
+  if (SERIAL) {
+    const out = []
+    for (const task of tasks) out.push(await task())
+    return out
+  }
+  const settled = await Promise.allSettled(tasks.map((task) => task()))
+  const failed = settled.find((s) => s.status === 'rejected')
+  if (failed) throw failed.reason
+  return settled.map((s) => s.value)
 }
 
 // --- the parts --------------------------------------------------------------------------------
