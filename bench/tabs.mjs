@@ -565,8 +565,13 @@ section(async () => {
       ...(PARTS.has('slow') ? [1, 4].map((tabs) => ({ kind: 'slow', tabs })) : []),
     ]
     if (short.length) {
-      const out = await packed('clock skew and slow refresh', short, (config) =>
-        config.kind === 'skew' ? skewRun(staticDir, config) : slowRun(staticDir, config),
+      const out = await packed(
+        [PARTS.has('skew') && 'clock skew', PARTS.has('slow') && 'slow refresh']
+          .filter(Boolean)
+          .join(' and '),
+        short,
+        (config) =>
+          config.kind === 'skew' ? skewRun(staticDir, config) : slowRun(staticDir, config),
       )
       result.skew = out.filter((r) => r.kind === 'skew')
       result.slow = out.filter((r) => r.kind === 'slow')
