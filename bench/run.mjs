@@ -1,5 +1,7 @@
 // `npm run bench`: runs each section in its own Node process against the built package (dist/),
 // prints one report and writes it to bench/results.md. Exits 1 when a "must" does not hold.
+// `node bench/run.mjs tabs` (or any of the section names below) runs only those sections and prints
+// their report without writing bench/results.md, which holds full runs only.
 import { spawn } from 'node:child_process'
 import { existsSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
@@ -8,7 +10,23 @@ import { fileURLToPath } from 'node:url'
 const here = fileURLToPath(new URL('.', import.meta.url))
 const started = performance.now()
 
-if (!existsSync(fileURLToPath(new URL('../dist/index.js', import.meta.url)))) {
+const SECTIONS = ['size', 'single-flight', 'overhead', 'memory', 'cleanup', 'tabs']
+const asked = process.argv.slice(2)
+const unknown = asked.filter((name) => !SECTIONS.includes(name))
+if (unknown.length) {
+  console.error(
+    `bench: unknown section ${unknown.join(', ')}; the sections are ${SECTIONS.join(', ')}.`,
+  )
+  process.exit(2)
+}
+const want = (name) => !asked.length || asked.includes(name)
+const partial = SECTIONS.some((name) => !want(name))
+
+// The tabs section builds the playground from src/ itself; the others measure dist/.
+if (
+  SECTIONS.some((name) => name !== 'tabs' && want(name)) &&
+  !existsSync(fileURLToPath(new URL('../dist/index.js', import.meta.url)))
+) {
   console.error('bench: dist/index.js is missing; run `npm run build` first (npm run bench does).')
   process.exit(1)
 }
@@ -31,21 +49,30 @@ function run(name, { env = 'production', nodeArgs = [] } = {}) {
   })
 }
 
-const size = await run('size')
-const flight = await run('single-flight')
-const overhead = await run('overhead')
-const memory = await run('memory', { nodeArgs: ['--expose-gc'] })
-const cleanup = [await run('cleanup'), await run('cleanup', { env: 'development' })]
+const size = want('size') ? await run('size') : null
+const flight = want('single-flight') ? await run('single-flight') : null
+const overhead = want('overhead') ? await run('overhead') : null
+const memory = want('memory') ? await run('memory', { nodeArgs: ['--expose-gc'] }) : null
+const cleanup = want('cleanup')
+  ? [await run('cleanup'), await run('cleanup', { env: 'development' })]
+  : null
+const tabs = want('tabs') ? await run('tabs') : null
+
+const skewText = (offset) => `${offset < 0 ? '−' : '+'}${Math.abs(offset) / 60_000} min`
+const codesText = (codes) =>
+  Object.entries(codes)
+    .map(([code, count]) => `${code} ×${count}`)
+    .join(', ')
 
 // --- checks -----------------------------------------------------------------------------------
 
 const checks = []
 const check = (ok, text) => checks.push({ ok, text })
-for (const r of flight.ours) {
+for (const r of flight?.ours ?? []) {
   check(r.refreshes[0] === 1 && r.refreshes[1] === 1, `N=${r.n}: one refresh in every round`)
   check(r.successes[0] === r.n, `N=${r.n}: all ${r.n} requests succeed in every round`)
 }
-for (const [name, d] of Object.entries(size.devtools)) {
+for (const [name, d] of Object.entries(size?.devtools ?? {})) {
   const where =
     name === 'peersExternal' ? '@vue/devtools-api external' : '@vue/devtools-api bundled'
   check(d.sameCode, `${where}: devtools adds 0 bytes to a production build`)
@@ -57,13 +84,59 @@ for (const [name, d] of Object.entries(size.devtools)) {
         : ''),
   )
 }
-check(memory.ratio < 1.2, `heap after 10,000 refresh cycles within 20 % of heap after 100`)
-for (const c of cleanup) {
+if (memory) {
+  check(memory.ratio < 1.2, `heap after 10,000 refresh cycles within 20 % of heap after 100`)
+}
+for (const c of cleanup ?? []) {
   const left = c.unmounted.ours
   check(
     left.listeners === 0 && left.timers === 0 && left.channels === 0,
     `${c.mode}: no listener, timer or channel of the library left after unmount`,
   )
+}
+
+// Issue 11's targets for the tabs section (before the cross-tab timing fix some of them fail).
+if (tabs) {
+  const fixed = (v, d = 2) => (v === null || v === undefined ? '–' : v.toFixed(d))
+  for (const r of tabs.rates.filter((r) => r.ttl === 2)) {
+    check(
+      r.perLifetime <= 2.5,
+      `tabs: 2 s tokens, ${r.tabs} tab(s): ≤ 2.5 refreshes per token lifetime (${fixed(r.perLifetime)})`,
+    )
+    check(
+      r.reuseDetections === 0 && r.failed + r.unsettled === 0 && r.expiredTokenRequests === 0,
+      `tabs: 2 s tokens, ${r.tabs} tab(s): 0 reuse detections, 0 failed, 0 expired-token requests ` +
+        `(${r.reuseDetections}, ${r.failed + r.unsettled}, ${r.expiredTokenRequests})`,
+    )
+  }
+  for (const r of tabs.rates.filter((r) => r.ttl === 60)) {
+    check(
+      r.cycles > 0 && r.refreshes === r.cycles,
+      `tabs: 60 s tokens, ${r.tabs} tab(s): exactly 1 refresh per proactive cycle ` +
+        `(${r.refreshes} in ${r.cycles})`,
+    )
+  }
+  if (tabs.restore) {
+    const ones = tabs.restore.filter((t) => t.refreshes === 1).length
+    check(
+      ones === tabs.restore.length,
+      `tabs: 4 tabs restoring at once: exactly 1 refresh in every try (${ones} of ${tabs.restore.length})`,
+    )
+  }
+  for (const r of tabs.skew) {
+    check(
+      r.expiredTokenRequests === 0 && r.refreshes <= 2,
+      `tabs: server clock ${skewText(r.offset)}, ${r.tabs} tab(s): 0 expired-token requests, ≤ 2 refreshes ` +
+        `in ${r.soakSeconds} s (${r.expiredTokenRequests}, ${r.refreshes})`,
+    )
+  }
+  for (const r of tabs.slow) {
+    check(
+      r.failed + r.unsettled === 0 && !r.codes.bad_response,
+      `tabs: one refresh answered ${r.delayMs / 1000} s late, ${r.tabs} tab(s): nothing failed, no bad_response ` +
+        `(${r.failed + r.unsettled} failed${r.failed ? `: ${codesText(r.codes)}` : ''})`,
+    )
+  }
 }
 
 // --- report -----------------------------------------------------------------------------------
@@ -78,30 +151,194 @@ const table = (head, rows) =>
     .join('\n')
 
 const cpus = os.cpus()
-const failureKinds = [
-  ['vue-refresh-auth', flight.ours],
-  ['axios-auth-refresh', flight.axios],
-]
-  .map(
-    ([name, rows]) =>
-      `${name}: ${[...new Set(rows.flatMap((r) => r.failures))].join(', ') || 'none'}`,
-  )
-  .join('; ')
-const ext = size.devtools.peersExternal
-const bun = size.devtools.devtoolsApiBundled
-const devtoolsStrings = (d) =>
-  d.markersInProduction.length
-    ? `✗ ${d.devtoolsImports.map((s) => `\`${s}\``).join(' ') || d.markersInProduction.join(', ')}`
-    : '✓ none'
 
-const report = `# vue-refresh-auth benchmarks
+function tabsSection(t) {
+  const n = (v) => v.toLocaleString('en')
+  const requests = (r) =>
+    `${n(r.sent)} / ${n(r.ok)} / ${n(r.failed)}${r.failed ? ` (${codesText(r.codes)})` : ''}` +
+    (r.unsettled ? `, ${n(r.unsettled)} never answered` : '')
+  const out = [
+    `## 5. Tabs in Chromium (issue 11)
+
+Headless Chromium (\`/usr/bin/chromium\`, playwright-core) against the demo server on 127.0.0.1
+(rotation with reuse detection), the playground built from \`src/\` in production mode. Each
+configuration has its own demo server and its own browser profile (cookies, BroadcastChannel and
+Web Locks not shared); in each tab the soak card sends one request every ${t.every} ms
+(\`?every=${t.every}\`, on schedule, not waiting for the one before). "Expired-token" counts API
+requests that carried a genuine token the server already held expired (\`stats.expiredTokenRequests\`).
+
+Refreshes per token lifetime = refresh calls ÷ (seconds ÷ token lifetime). A proactive cycle lasts
+lifetime − min(\`refreshLeeway\`, lifetime ÷ 2) (50 s for 60 s tokens with leeway 10 s); "in n"
+counts the cycles that fell due between the last token before the run and the run's end.
+`,
+    table(
+      [
+        'tabs',
+        'token',
+        's',
+        'refresh calls',
+        'per lifetime',
+        'per proactive cycle',
+        'requests sent / ok / failed',
+        'API 401s',
+        'expired-token',
+        'reuse detections',
+        'rejected refreshes',
+        'slowest request',
+      ],
+      t.rates.map((r) => [
+        String(r.tabs),
+        r.leeway === null ? `${r.ttl} s` : `${r.ttl} s, leeway ${r.leeway} s`,
+        r.seconds.toFixed(1),
+        String(r.refreshes),
+        r.perLifetime.toFixed(2),
+        r.ttl === 60
+          ? `${r.perCycle === null ? '–' : r.perCycle.toFixed(2)} (${r.refreshes} in ${r.cycles})`
+          : '',
+        requests(r),
+        n(r.api401),
+        n(r.expiredTokenRequests),
+        String(r.reuseDetections),
+        String(r.refreshRejected),
+        `${n(r.slowestMs)} ms`,
+      ]),
+    ),
+  ]
+  if (t.restore) {
+    const tries = t.restore
+    const times = tries.map((r) => r.ms).sort((a, b) => a - b)
+    const ones = tries.filter((r) => r.refreshes === 1).length
+    const reuse = tries.reduce((sum, r) => sum + r.reuseDetections, 0)
+    out.push(
+      `
+Four tabs restoring at once: the session only in the refresh cookie (signed in once, every tab of
+the app closed), then four tabs of \`/dashboard\` opened with one \`Promise.all\` of \`goto\`, until
+all four show the dashboard (or the login page). Refresh calls the server got, per try:
+`,
+      table(
+        ['try', ...tries.map((_, i) => String(i + 1))],
+        [
+          ['refresh calls', ...tries.map((r) => String(r.refreshes))],
+          ['tabs on the dashboard', ...tries.map((r) => String(r.dashboards))],
+        ],
+      ),
+      `
+Exactly 1 refresh in ${ones} of ${tries.length} tries; ${reuse} reuse detections; four dashboards
+${times[times.length >> 1]} ms after the \`goto\`s (median), ${times.at(-1)} ms (slowest).`,
+    )
+  }
+  if (t.skew.length) {
+    out.push(
+      `
+Clock skew: the server's clock ${skewText(600_000)} and ${skewText(-600_000)} (\`clockOffset\`), 20 s
+tokens, ${t.skew[0].soakSeconds} s of requests:
+`,
+      table(
+        [
+          'server clock',
+          'tabs',
+          's',
+          'refresh calls',
+          'requests sent / ok / failed',
+          'API 401s',
+          'expired-token',
+          'reuse detections',
+        ],
+        t.skew.map((r) => [
+          skewText(r.offset),
+          String(r.tabs),
+          r.seconds.toFixed(1),
+          String(r.refreshes),
+          requests(r),
+          n(r.api401),
+          n(r.expiredTokenRequests),
+          String(r.reuseDetections),
+        ]),
+      ),
+    )
+  }
+  if (t.slow.length) {
+    const { delayMs } = t.slow[0]
+    out.push(
+      `
+A slow refresh answer: 3 s tokens, the first refresh of the run answered ${delayMs / 1000} s late
+(\`faults.refresh.push({ delayMs: ${delayMs} })\` as the run starts) while the requests go on:
+`,
+      table(
+        [
+          'tabs',
+          's',
+          'refresh calls',
+          'requests sent / ok / failed',
+          'API 401s',
+          'expired-token',
+          'reuse detections',
+          'slowest request',
+        ],
+        t.slow.map((r) => [
+          String(r.tabs),
+          r.seconds.toFixed(1),
+          String(r.refreshes),
+          requests(r),
+          n(r.api401),
+          n(r.expiredTokenRequests),
+          String(r.reuseDetections),
+          `${n(r.slowestMs)} ms`,
+        ]),
+      ),
+    )
+  }
+  out.push(
+    `
+What ran side by side, and how busy the machine's ${cpus.length} cores were: in all, by this
+bench (its Node process, Chromiums and renderers) and by other work on the machine:
+`,
+    table(
+      ['phase', 'side by side', 'wall (s)', 'CPU busy', 'this bench', 'other work', 'load (1 min)'],
+      t.phases.map((p) => [
+        p.name,
+        String(p.sideBySide),
+        p.seconds.toFixed(0),
+        `${p.cpuBusy > 0.9 ? '⚠ ' : ''}${Math.round(p.cpuBusy * 100)} %`,
+        `${Math.round(p.cpuOurs * 100)} %`,
+        `${Math.max(0, Math.round((p.cpuBusy - p.cpuOurs) * 100))} %`,
+        p.load1.toFixed(1),
+      ]),
+    ),
+    `
+Playground build ${t.buildSeconds.toFixed(1)} s; the tabs section took ${t.totalSeconds.toFixed(0)} s.
+`,
+  )
+  const saturated = t.phases.filter((p) => p.cpuBusy > 0.9).length
+  if (saturated) {
+    out.push(
+      `⚠ ${saturated} of ${t.phases.length} phases ran with the machine over 90 % busy. Requests then
+queue in the browser and the server (see "slowest request"), and with short tokens that shows as
+expired-token requests, failed requests and extra refreshes: those figures measure the load as
+much as the engine. Rerun them on a quiet machine, or alone with \`BENCH_TABS_SERIAL=1\`.
+`,
+    )
+  }
+  return out.join('\n')
+}
+
+const header = `# vue-refresh-auth benchmarks
 
 - Machine: ${cpus[0]?.model.trim() ?? 'unknown CPU'}, ${cpus.length} cores, ${os.platform()} ${os.arch()}, ${Math.round(os.totalmem() / 2 ** 30)} GB
 - Node ${process.version}; date ${new Date().toISOString()}
-- Runtime sections run with \`NODE_ENV=production\` against \`dist/\`; timings are medians over rounds
-  (tinybench), and every ratio compares figures taken in this same run.
+- Runtime sections run with \`NODE_ENV=production\` against \`dist/\` (the tabs section against the
+  playground built from \`src/\`); timings are medians over rounds (tinybench), and every ratio
+  compares figures taken in this same run.${partial ? `\n- Partial run: ${asked.join(', ')} only.` : ''}
+`
 
-## 1. Size (production app build: Vite \`build()\`, minified, tree-shaken, gzip level 9)
+function sizeSection() {
+  const ext = size.devtools.peersExternal
+  const bun = size.devtools.devtoolsApiBundled
+  const devtoolsStrings = (d) =>
+    d.markersInProduction.length
+      ? `✗ ${d.devtoolsImports.map((s) => `\`${s}\``).join(' ') || d.markersInProduction.join(', ')}`
+      : '✓ none'
+  return `## 1. Size (production app build: Vite \`build()\`, minified, tree-shaken, gzip level 9)
 
 ${table(
   ['bundle', 'min', 'min + gzip'],
@@ -167,8 +404,20 @@ ${table(
     ],
   ],
 )}
+`
+}
 
-## 2. Single flight at scale (demo server on loopback, token revoked before each burst)
+function flightSection() {
+  const failureKinds = [
+    ['vue-refresh-auth', flight.ours],
+    ['axios-auth-refresh', flight.axios],
+  ]
+    .map(
+      ([name, rows]) =>
+        `${name}: ${[...new Set(rows.flatMap((r) => r.failures))].join(', ') || 'none'}`,
+    )
+    .join('; ')
+  return `## 2. Single flight at scale (demo server on loopback, token revoked before each burst)
 
 N concurrent requests through each client with a revoked access token. "Baseline" is the same client
 sending N plain requests with a valid token plus one refresh round trip, timed in the same run.
@@ -201,8 +450,11 @@ ${table(
 
 Failed requests: ${failureKinds}.
 Ranges are min–max over ${flight.ours[0].rounds} rounds (${flight.ours.at(-1).rounds} for N=1000); reuse detections: ${Math.max(...flight.ours.map((r) => r.reuseDetections))} (ours), ${Math.max(...flight.axios.map((r) => r.reuseDetections))} (axios).
+`
+}
 
-## 3. Per-request overhead (\`useAuthFetch()\` against bare ofetch carrying the same header)
+const overheadSection =
+  () => `## 3. Per-request overhead (\`useAuthFetch()\` against bare ofetch carrying the same header)
 
 ${table(
   ['', 'useAuthFetch()', 'bare ofetch', 'ratio'],
@@ -221,10 +473,10 @@ ${table(
     ],
   ],
 )}
+`
 
-## 4. Memory and cleanup
-
-Heap after refresh cycles (a request answered 401, the shared refresh, the replay; canned fetch in
+const memorySection = () =>
+  `Heap after refresh cycles (a request answered 401, the shared refresh, the replay; canned fetch in
 process; \`--expose-gc\`, collected before each reading):
 
 ${table(
@@ -234,8 +486,10 @@ ${table(
   ],
   [[...Object.values(memory.heapMB).map((mb) => `${mb.toFixed(2)} MB`), x(memory.ratio)]],
 )}
+`
 
-Listeners on window and document, pending timers and open BroadcastChannels in a happy-dom Window
+const cleanupSection = () =>
+  `Listeners on window and document, pending timers and open BroadcastChannels in a happy-dom Window
 (all / the library's own):
 
 ${table(
@@ -252,15 +506,29 @@ ${table(
     ]
   }),
 )}
+`
 
-## Checks
+const report = [
+  header,
+  size && sizeSection(),
+  flight && flightSection(),
+  overhead && overheadSection(),
+  (memory || cleanup) && `## 4. Memory and cleanup\n`,
+  memory && memorySection(),
+  cleanup && cleanupSection(),
+  tabs && tabsSection(tabs),
+  `## Checks
 
 ${checks.map((c) => `- ${c.ok ? '✓' : '✗'} ${c.text}`).join('\n')}
 
 Total run time: ${((performance.now() - started) / 1000).toFixed(0)} s.
-`
+`,
+]
+  .filter(Boolean)
+  .join('\n')
 
-writeFileSync(new URL('./results.md', import.meta.url), report)
+// A partial run must not overwrite the full report.
+if (!partial) writeFileSync(new URL('./results.md', import.meta.url), report)
 console.log(report)
 const failed = checks.filter((c) => !c.ok)
 if (failed.length) {

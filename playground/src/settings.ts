@@ -1,7 +1,13 @@
 // Knobs read from the page's URL at start-up, for trying (and testing) edge cases:
 // `?leeway=0` turns the proactive refresh off, so an idle tab really holds an expired token;
+// `?leeway=10` refreshes 10 s before expiry instead of the library's default;
 // `?lockTimeout=3000` shortens the cross-tab lock timeout, to watch a frozen tab being overtaken;
-// `?crossTab=off` turns cross-tab sync off, to watch tabs under rotation log each other out.
+// `?crossTab=off` turns cross-tab sync off, to watch tabs under rotation log each other out;
+// `?soak=20` makes the soak card ("Keep requesting") run for 20 s instead of 30 s;
+// `?every=100` paces the soak card: one request every 100 ms, each sent on schedule whether or not
+// the ones before it have answered (as independent parts of an app would), instead of one request
+// after another.
+// They are read once, when the app starts, so they hold across in-app navigation (login → home).
 
 const params = new URLSearchParams(globalThis.location?.search ?? '')
 const leeway = params.get('leeway')
@@ -18,3 +24,16 @@ export const lockTimeout: number | undefined =
 
 /** `?crossTab=off` turns cross-tab sync and the refresh lock off. */
 export const crossTabOff = params.get('crossTab') === 'off'
+
+const soak = Number(params.get('soak'))
+
+/** How long the soak card requests, in seconds, from `?soak=<seconds>`. @default 30 */
+export const soakSeconds: number = soak > 0 ? soak : 30
+
+const every = Number(params.get('every'))
+
+/**
+ * The soak card's pace from `?every=<ms>`: one request every that many ms, or `undefined` for one
+ * request after another (the default).
+ */
+export const soakEvery: number | undefined = every > 0 ? every : undefined
