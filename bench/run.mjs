@@ -133,7 +133,7 @@ if (tabs) {
   for (const r of tabs.slow) {
     check(
       r.failed + r.unsettled === 0 && !r.codes.bad_response,
-      `tabs: one refresh answered ${r.delayMs / 1000} s late, ${r.tabs} tab(s): nothing failed, no bad_response ` +
+      `tabs: one refresh answered ${r.lateMs / 1000} s late, ${r.tabs} tab(s): nothing failed, no bad_response ` +
         `(${r.failed + r.unsettled} failed${r.failed ? `: ${codesText(r.codes)}` : ''})`,
     )
   }
@@ -258,11 +258,12 @@ tokens, ${t.skew[0].soakSeconds} s of requests:
     )
   }
   if (t.slow.length) {
-    const { delayMs } = t.slow[0]
+    const { lateMs } = t.slow[0]
     out.push(
       `
-A slow refresh answer: 3 s tokens, the first refresh of the run answered ${delayMs / 1000} s late
-(\`faults.refresh.push({ delayMs: ${delayMs} })\` as the run starts) while the requests go on:
+A slow refresh answer: 3 s tokens, the first refresh of the run answered ${lateMs / 1000} s late, its
+token issued at once (\`faults.refresh.push({ lateMs: ${lateMs} })\` as the run starts, so it arrives
+with 0.5–1.5 s of its 3 s left), while the requests go on:
 `,
       table(
         [

@@ -367,21 +367,24 @@ function skewRun(staticDir, { offset, tabs: count }) {
   })
 }
 
-/** 3 s tokens, the first refresh of the run answered 1.5 s late, `count` tabs, 12 s of requests. */
+/**
+ * 3 s tokens, the first refresh of the run answered 1.5 s late (the token issued at once, the answer
+ * held: it arrives with 0.5–1.5 s of its life left), `count` tabs, 12 s of requests.
+ */
 function slowRun(staticDir, { tabs: count }) {
   const seconds = 12
-  const delayMs = 1500
+  const lateMs = 1500
   return withRig(staticDir, { accessTtl: 3 }, async (rig) => {
     const tabs = await openTabs(rig, count, queryOf({ soak: seconds, every: EVERY }))
     const run = await soak(rig, tabs, {
       seconds,
-      onStart: () => rig.demo.faults.refresh.push({ delayMs }),
+      onStart: () => rig.demo.faults.refresh.push({ lateMs }),
     })
     log(
       `slow refresh, ${count} tab(s): ${run.failed} failed ${JSON.stringify(run.codes)}, ` +
         `${run.refreshes} refreshes, ${run.expiredTokenRequests} expired-token`,
     )
-    return { ...run, kind: 'slow', ttl: 3, delayMs, soakSeconds: seconds }
+    return { ...run, kind: 'slow', ttl: 3, lateMs, soakSeconds: seconds }
   })
 }
 
