@@ -17,9 +17,9 @@ export default defineConfig(({ mode }) => ({
     minify: false,
     sourcemap: true,
     lib: {
-      entry: 'src/index.ts',
+      // Each door beyond the main entry is its own entry: an app pays only for what it imports.
+      entry: { index: 'src/index.ts', axios: 'src/axios.ts' },
       formats: ['es'],
-      fileName: 'index',
     },
     rollupOptions: { external },
   },

@@ -5,9 +5,9 @@ import { AuthError } from './errors'
 import { isClient } from './env'
 import { installGuards } from './guards'
 import { resolveOptions } from './options'
-import { createSession, type AuthEvent } from './session'
-import { sessionKey, sessions, storeOf, type AuthStore } from './store'
-import type { AuthOptions, DefaultClaims, DefaultUser } from './types'
+import { createSession } from './session'
+import { registerDoor, sessionKey, sessions, storeOf, type AuthStore } from './store'
+import type { AuthEvent, AuthOptions, DefaultClaims, DefaultUser } from './types'
 
 /** The plugin `createAuth()` returns. */
 export interface AuthPlugin<TClaims = DefaultClaims, TUser = DefaultUser> {
@@ -17,6 +17,8 @@ export interface AuthPlugin<TClaims = DefaultClaims, TUser = DefaultUser> {
   readonly ready: Promise<void>
   /** The authenticated ofetch instance, the same as `useAuthFetch()` returns. */
   readonly fetch: $Fetch
+  /** `fetch` with the session, the same as `useFetchWithAuth()` returns. */
+  readonly fetchWithAuth: typeof fetch
   /** The auth store; usable after `app.use(auth)`. */
   readonly store: AuthStore<TClaims, TUser>
 }
@@ -41,9 +43,10 @@ export function createAuth<TClaims = DefaultClaims, TUser = DefaultUser>(
   const session = createSession<TClaims, TUser>(resolved)
   let pinia: Pinia | undefined
 
-  return {
+  const plugin: AuthPlugin<TClaims, TUser> = {
     ready: session.ready,
     fetch: session.fetch,
+    fetchWithAuth: session.fetchWithAuth,
     get store() {
       if (!pinia) {
         throw new AuthError(
@@ -91,4 +94,6 @@ export function createAuth<TClaims = DefaultClaims, TUser = DefaultUser>(
       }
     },
   }
+  registerDoor(plugin, session.door)
+  return plugin
 }

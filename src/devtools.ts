@@ -2,7 +2,8 @@
 // together with @vue/devtools-api (both are side-effect free).
 import { setupDevtoolsPlugin } from '@vue/devtools-api'
 import type { App } from 'vue'
-import type { AuthEvent, Session } from './session'
+import type { Session } from './session'
+import type { AuthEvent } from './types'
 
 type DevtoolsApi = Parameters<Parameters<typeof setupDevtoolsPlugin>[1]>[0]
 type StateSection = { key: string; value: unknown }[]

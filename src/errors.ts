@@ -67,6 +67,13 @@ export function isAuthError(error: unknown, code?: AuthErrorCode): error is Auth
   return error instanceof AuthError && (code === undefined || error.code === code)
 }
 
+/** The same error for one request of many: its code, message and status, with its own `cause`. */
+export function withCause(error: AuthError, cause: unknown): AuthError {
+  const copy = new AuthError(error.code, '', { cause, status: error.status })
+  copy.message = error.message
+  return copy
+}
+
 /** The error an auth endpoint request failed with, as an ofetch `FetchError` exposes it. */
 interface FailedRequest {
   status?: number

@@ -1,6 +1,7 @@
 export { createAuth } from './createAuth'
 export { useAuth } from './store'
 export { useAuthFetch } from './useAuthFetch'
+export { useFetchWithAuth } from './fetchWithAuth'
 export { useTokenExpiry } from './useTokenExpiry'
 export { useAuthSocket } from './useAuthSocket'
 export { AuthError, isAuthError } from './errors'
@@ -8,10 +9,10 @@ export { AuthError, isAuthError } from './errors'
 export type { AuthPlugin } from './createAuth'
 export type { AuthActions, AuthGetters, AuthState, AuthStore } from './store'
 export type { AuthErrorCode } from './errors'
-export type { AuthEvent, RefreshReason } from './session'
 export type { UseTokenExpiryReturn } from './useTokenExpiry'
 export type { AuthSocketStatus, UseAuthSocketOptions, UseAuthSocketReturn } from './useAuthSocket'
 export type {
+  AuthEvent,
   AuthOptions,
   AuthStatus,
   BodyRefreshOptions,
@@ -22,6 +23,7 @@ export type {
   EndpointOption,
   EndpointsOptions,
   LogoutOptions,
+  RefreshReason,
   RoutesOptions,
   TokensOptions,
 } from './types'

@@ -1,8 +1,9 @@
 import type { FetchOptions } from 'ofetch'
 import type { Router } from 'vue-router'
 import { AuthError } from './errors'
-import type { AuthEvent } from './session'
+import { pageOrigin } from './env'
 import type {
+  AuthEvent,
   AuthOptions,
   BodyRefreshOptions,
   CsrfOptions,
@@ -166,6 +167,43 @@ export function resolveOptions<TClaims, TUser>(
     fetchOptions,
     onSessionExpired: onSessionExpired ?? null,
     onEvent: onEvent ?? null,
+  }
+}
+
+/**
+ * Which URLs may carry the token: allowed origins, and the user endpoint's URL (an auth endpoint,
+ * perhaps on the page's origin, that needs the token even when allowedOrigins names only the API:
+ * that one URL, not its whole origin). Never the login, refresh and logout endpoints: the session
+ * calls those itself, and a 401 from one of them is not refreshed and replayed.
+ */
+export function createOriginPolicy(
+  options: Pick<ResolvedOptions, 'allowedOrigins' | 'endpoints'>,
+): (url: string) => boolean {
+  const { login, refresh, logout, user } = options.endpoints
+  const key = (url: string) => {
+    const target = absolute(url)
+    return target && target.origin + target.pathname
+  }
+  // Resolved once: the page's origin does not change under a running app.
+  let endpoints: { auth: (string | undefined)[]; user: string | undefined } | undefined
+  return (url) => {
+    const target = absolute(url)
+    if (!target) return false
+    const known = (endpoints ??= {
+      auth: [login, refresh, logout].map((endpoint) => (endpoint ? key(endpoint.url) : undefined)),
+      user: user ? key(user.url) : undefined,
+    })
+    const path = target.origin + target.pathname
+    if (known.auth.includes(path)) return false
+    return isAllowedOrigin(options, target.origin, pageOrigin()) || known.user === path
+  }
+}
+
+function absolute(url: string): URL | undefined {
+  try {
+    return new URL(url, pageOrigin())
+  } catch {
+    return undefined // a relative URL outside a browser has no origin: it gets no token
   }
 }
 

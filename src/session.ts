@@ -2,8 +2,10 @@ import { ofetch } from 'ofetch'
 import { shallowRef, toRaw, type Ref, type ShallowRef } from 'vue'
 import { AuthError, retryAfterMs, toAuthError } from './errors'
 import { isClient, isOffline, lazyFetch, listen, readCookie } from './env'
+import type { Door } from './door'
 import { createAuthFetch } from './fetch'
-import { AUTH_TIMEOUT, type Endpoint, type ResolvedOptions } from './options'
+import { createFetchWithAuth } from './fetchWithAuth'
+import { AUTH_TIMEOUT, createOriginPolicy, type Endpoint, type ResolvedOptions } from './options'
 import { combineOffsets, refreshDueAt, usableUntil, type ClockOffset } from './expiry'
 import { decodeClaims, readTokenSet, type TokenSet } from './tokens'
 import {
@@ -13,29 +15,7 @@ import {
   type TabMessage,
   type TabSync,
 } from './crossTab'
-import type { AuthStatus, LogoutOptions } from './types'
-
-/** Something that happened to the session, for the devtools timeline and the playground's log. */
-export type AuthEvent =
-  | { type: 'login'; user: unknown }
-  | { type: 'logout'; everywhere: boolean }
-  | { type: 'unauthorized'; method: string; url: string }
-  | { type: 'refresh:start'; reason: RefreshReason }
-  | { type: 'refresh:success'; duration: number }
-  | { type: 'refresh:failure'; duration: number; error: AuthError }
-  | { type: 'replay'; method: string; url: string }
-  | { type: 'session:expired'; error: AuthError }
-  | {
-      type: 'tab:sent' | 'tab:received'
-      message: 'login' | 'token' | 'logout' | 'expired' | 'request'
-    }
-  | { type: 'socket:reauth'; url: string; reason: string }
-
-/**
- * Why a refresh started: `timer` (proactive, or a re-check on focus / visibility / online),
- * `expired` (a request found the token expired), `401`, `restore`, or `manual` (`refresh()`).
- */
-export type RefreshReason = 'timer' | 'expired' | '401' | 'restore' | 'manual'
+import type { AuthEvent, AuthStatus, LogoutOptions, RefreshReason } from './types'
 
 /** Backoff of the refresh after transient failures, for devtools and tests. */
 export interface BackoffState {
@@ -661,7 +641,7 @@ export function createSession<TClaims, TUser>(options: ResolvedOptions<TClaims, 
     }
   }
 
-  // --- what the fetch instance asks of the session --------------------------------------------
+  // --- what the doors ask of the session -------------------------------------------------------
 
   async function waitFor<T>(promise: Promise<T>): Promise<T> {
     waiting++
@@ -715,10 +695,49 @@ export function createSession<TClaims, TUser>(options: ResolvedOptions<TClaims, 
     return tokens.value!.token
   }
 
-  const $fetch = createAuthFetch(
-    { options, tokenForRequest, tokenAfterUnauthorized, report, emit },
-    { baseURL: options.baseURL || undefined, ...options.fetchOptions },
-  )
+  /** Failures of the session reach the request as the `AuthError`, and `store.error`. */
+  const reported = <T>(promise: Promise<T>): Promise<T> =>
+    promise.catch((cause: unknown) => {
+      throw cause instanceof AuthError ? report(cause) : cause
+    })
+
+  const mayCarryToken = createOriginPolicy(options)
+
+  /** The one boundary every door goes through (door.ts). */
+  const door: Door = {
+    allows: mayCarryToken,
+    async begin(method, url) {
+      if (!mayCarryToken(url)) return null
+      return { method, url, token: await reported(tokenForRequest()), replayed: false }
+    },
+    async replay(attempt, status) {
+      if (status !== 401 || attempt.replayed) return false
+      const { method, url } = attempt
+      emit({ type: 'unauthorized', method, url })
+      attempt.token = await reported(tokenAfterUnauthorized(attempt.token))
+      attempt.replayed = true
+      emit({ type: 'replay', method, url })
+      return true
+    },
+    refused(attempt, cause) {
+      return report(
+        new AuthError(
+          'unauthorized',
+          `${attempt.method} ${attempt.url} was answered 401 again with a fresh token: the user may lack access to it, or the server rejects the token. Sign in again or check the API's token validation.`,
+          { cause, status: 401 },
+        ),
+      )
+    },
+    report,
+    currentToken: () => tokens.value?.token ?? null,
+    emit,
+  }
+
+  const $fetch = createAuthFetch(door, {
+    baseURL: options.baseURL || undefined,
+    ...options.fetchOptions,
+  })
+  const fetchWithAuth = createFetchWithAuth(door)
 
   function start() {
     stopped = false
@@ -783,6 +802,8 @@ export function createSession<TClaims, TUser>(options: ResolvedOptions<TClaims, 
       return tabs?.state ?? null
     },
     fetch: $fetch,
+    fetchWithAuth,
+    door,
     get refreshing() {
       return inflight !== null
     },
@@ -804,8 +825,6 @@ export function createSession<TClaims, TUser>(options: ResolvedOptions<TClaims, 
     settle() {
       resolveReady()
     },
-    tokenForRequest,
-    tokenAfterUnauthorized,
     report,
     emit,
     check,

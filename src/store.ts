@@ -1,6 +1,7 @@
 import { defineStore, getActivePinia, type Pinia, type Store } from 'pinia'
 import { computed, hasInjectionContext, inject, type ComputedRef, type InjectionKey } from 'vue'
 import { AuthError } from './errors'
+import type { Door } from './door'
 import type { Session } from './session'
 import type { AuthStatus, DefaultClaims, DefaultUser, LogoutOptions } from './types'
 
@@ -51,6 +52,25 @@ export const sessionKey: InjectionKey<Session<any, any>> = Symbol(__DEV__ ? 'vue
 
 // Pinia → session, for code that runs outside components (guards, plain modules) with an active Pinia.
 export const sessions = new WeakMap<Pinia, Session<any, any>>()
+
+// Plugin → its door, for doors given the plugin itself (withAuth(instance, auth)).
+const doors = new WeakMap<object, Door>()
+
+export function registerDoor(plugin: object, door: Door) {
+  doors.set(plugin, door)
+}
+
+/** The door of a plugin from createAuth(); throws `misconfigured` for anything else. */
+export function doorOf(plugin: object): Door {
+  const door = doors.get(plugin)
+  if (!door) {
+    throw new AuthError(
+      'misconfigured',
+      'The auth argument is not a plugin made by createAuth(). Pass the object createAuth() returned, or leave it out to use the current app’s.',
+    )
+  }
+  return door
+}
 
 /** The session of the current app; throws `misconfigured` with the fix when there is none. */
 export function currentSession(caller: string): Session<any, any> {

@@ -2,7 +2,6 @@ import type { JwtPayload } from 'jwt-decode'
 import type { FetchOptions } from 'ofetch'
 import type { Router } from 'vue-router'
 import type { AuthError } from './errors'
-import type { AuthEvent } from './session'
 
 /** Where the session is: `unknown` before the start-up restore, then one of the others. */
 export type AuthStatus =
@@ -145,3 +144,25 @@ export interface LogoutOptions {
   /** Ask the server to revoke every session of the user. @default false */
   everywhere?: boolean
 }
+
+/** Something that happened to the session, for the devtools timeline and the playground's log. */
+export type AuthEvent =
+  | { type: 'login'; user: unknown }
+  | { type: 'logout'; everywhere: boolean }
+  | { type: 'unauthorized'; method: string; url: string }
+  | { type: 'refresh:start'; reason: RefreshReason }
+  | { type: 'refresh:success'; duration: number }
+  | { type: 'refresh:failure'; duration: number; error: AuthError }
+  | { type: 'replay'; method: string; url: string }
+  | { type: 'session:expired'; error: AuthError }
+  | {
+      type: 'tab:sent' | 'tab:received'
+      message: 'login' | 'token' | 'logout' | 'expired' | 'request'
+    }
+  | { type: 'socket:reauth'; url: string; reason: string }
+
+/**
+ * Why a refresh started: `timer` (proactive, or a re-check on focus / visibility / online),
+ * `expired` (a request found the token expired), `401`, `restore`, or `manual` (`refresh()`).
+ */
+export type RefreshReason = 'timer' | 'expired' | '401' | 'restore' | 'manual'

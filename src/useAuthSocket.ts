@@ -1,7 +1,7 @@
 import { getCurrentScope, onScopeDispose, shallowRef, watch, type ShallowRef } from 'vue'
 import { getWebSocket, isOffline, listen, pageOrigin } from './env'
 import { isAuthError } from './errors'
-import { isAllowedOrigin } from './options'
+import type { Attempt } from './door'
 import { currentSession } from './store'
 
 /** Where the socket is. */
@@ -75,33 +75,29 @@ export function useAuthSocket<T = unknown>(
     onMessage,
     protocols,
   } = options
-  const session = currentSession('useAuthSocket()')
+  const door = currentSession('useAuthSocket()').door
   const status = shallowRef<AuthSocketStatus>('CLOSED')
   const data = shallowRef<T | null>(null)
   const ws = shallowRef<WebSocket | null>(null)
   const queue: Parameters<WebSocket['send']>[0][] = []
   let wanted = immediate
   let attempts = 0
-  let socketToken: string | null = null
+  // What the current socket carried: null for an origin that may not carry the token.
+  let socketAttempt: Attempt | null = null
   let timer: ReturnType<typeof setTimeout> | undefined
   let stopOnline: (() => void) | null = null
 
-  function target(token: string | null): string {
-    const page = pageOrigin()
-    const base = page?.replace(/^http/, 'ws')
-    const resolved = new URL(url, base)
-    const httpOrigin = resolved.origin.replace(/^ws/, 'http')
-    if (token && isAllowedOrigin(session.options, httpOrigin, page)) {
-      resolved.searchParams.set(tokenParam, token)
-    }
-    return resolved.href
+  /** The socket's URL, and the http(s) one the session's origin policy judges. */
+  function target() {
+    const resolved = new URL(url, pageOrigin()?.replace(/^http/, 'ws'))
+    return { resolved, http: resolved.href.replace(/^ws/, 'http') }
   }
 
   /** Closes the current socket without its close handler scheduling a reconnect. */
   function drop(code = 1000, reason?: string) {
     const socket = ws.value
     ws.value = null
-    socketToken = null
+    socketAttempt = null
     status.value = 'CLOSED'
     if (socket) {
       socket.onclose = socket.onmessage = socket.onopen = socket.onerror = null
@@ -109,13 +105,15 @@ export function useAuthSocket<T = unknown>(
     }
   }
 
-  function connect(token: string) {
+  function connect(attempt: Attempt | null) {
     const Socket = getWebSocket()
     if (!Socket) return
     drop(1000, 'reconnecting')
-    const socket = new Socket(target(token), protocols)
+    const { resolved } = target()
+    if (attempt?.token) resolved.searchParams.set(tokenParam, attempt.token)
+    const socket = new Socket(resolved.href, protocols)
     ws.value = socket
-    socketToken = token
+    socketAttempt = attempt
     status.value = 'CONNECTING'
     socket.onopen = () => {
       status.value = 'OPEN'
@@ -136,11 +134,11 @@ export function useAuthSocket<T = unknown>(
 
   async function connectWithFreshToken() {
     clearTimeout(timer)
-    if (!wanted || !session.tokens.value) return
+    if (!wanted || !door.currentToken()) return
     try {
       // Waits for a refresh first when the token is already known to be expired.
-      const token = await session.tokenForRequest()
-      if (token && wanted) connect(token)
+      const attempt = await door.begin('GET', target().http)
+      if (wanted && door.currentToken()) connect(attempt)
     } catch (error) {
       // A rejected refresh ends the session, and with it the socket; a blip retries.
       if (!isAuthError(error, 'session_expired')) retryLater()
@@ -162,15 +160,19 @@ export function useAuthSocket<T = unknown>(
   }
 
   function onClosed(code: number, socket: WebSocket) {
-    if (!wanted || !session.tokens.value || code === 1000) return
-    if (!authCloseCodes.includes(code)) return retryLater()
+    const attempt = socketAttempt
+    if (!wanted || !door.currentToken() || code === 1000) return
+    if (!attempt || !authCloseCodes.includes(code)) return retryLater()
     if (attempts >= maxReconnects) return
     attempts++
-    const sent = socketToken
-    session.emit({ type: 'socket:reauth', url: socket.url.split('?')[0]!, reason: String(code) })
-    // Through the shared single-flight refresh, so a socket and its requests refresh once.
-    session.tokenAfterUnauthorized(sent).then(
-      (token) => wanted && connect(token),
+    door.emit({ type: 'socket:reauth', url: socket.url.split('?')[0]!, reason: String(code) })
+    // An auth close is the socket's 401: the shared single-flight refresh, then the replay.
+    door.replay(attempt, 401).then(
+      (again) => {
+        if (!wanted) return
+        if (again) connect(attempt)
+        else retryLater()
+      },
       (error) => {
         if (!isAuthError(error, 'session_expired')) retryLater()
       },
@@ -178,7 +180,7 @@ export function useAuthSocket<T = unknown>(
   }
 
   const stopWatching = watch(
-    () => session.tokens.value?.token ?? null,
+    () => door.currentToken(),
     (token, previous) => {
       if (!token) {
         // Logged out (here or in another tab): close cleanly and wait for the next login. Nothing
@@ -194,18 +196,20 @@ export function useAuthSocket<T = unknown>(
         return
       }
       const socket = ws.value
-      if (!socket || token === socketToken) return
+      const attempt = socketAttempt
+      // Nothing to move for a socket without the token (another origin).
+      if (!socket || !attempt || token === attempt.token) return
       if (onTokenRefreshed && status.value === 'OPEN') {
-        socketToken = token
+        attempt.token = token
         onTokenRefreshed(token, socket)
       } else {
         // Move to the new token now, before the server closes the old one at its expiry.
-        connect(token)
+        void connectWithFreshToken()
       }
     },
   )
 
-  if (wanted && session.tokens.value) void connectWithFreshToken()
+  if (wanted && door.currentToken()) void connectWithFreshToken()
 
   function close(code = 1000, reason?: string) {
     wanted = false

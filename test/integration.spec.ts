@@ -8,7 +8,9 @@ import type { AddressInfo } from 'node:net'
 import makeFetchCookie from 'fetch-cookie'
 import { CookieJar } from 'tough-cookie'
 import { describe, expect, it, vi } from 'vitest'
+import axios from 'axios'
 import { isAuthError } from '../src'
+import { withAuth } from '../src/axios'
 import { useDemoServer } from './demo'
 import { setupAuth, startServerProcess } from './utils'
 
@@ -29,6 +31,29 @@ describe('against the demo server', () => {
     expect(demo.stats.refreshes).toBe(1)
     expect(demo.stats.reuseDetections).toBe(0)
     expect(store.accessToken).not.toBe(before)
+  })
+
+  it('refreshes once for 1,000 concurrent requests split across the three doors, and all succeed', async () => {
+    const { $fetch, auth, store } = await signedIn()
+    const api = `${server.url}/api`
+    // axios on its fetch adapter, so it uses the same (cookie-keeping) fetch as the other doors.
+    const instance = withAuth(axios.create({ adapter: 'fetch', baseURL: api }), auth)
+    await $fetch('/demo/expire-token', { method: 'POST' })
+    demo.resetStats()
+    const doors = [
+      (i: number) => $fetch('/data', { query: { i } }),
+      (i: number) =>
+        auth.fetchWithAuth(`${api}/data?i=${i}`).then((r) => {
+          if (!r.ok) throw new Error(`HTTP ${r.status}`)
+          return r.json()
+        }),
+      (i: number) => instance.get('/data', { params: { i } }).then((r) => r.data),
+    ]
+    const results = await times(1000, (i) => doors[i % 3]!(i))
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1000)
+    expect(demo.stats.refreshes).toBe(1)
+    expect(demo.stats.reuseDetections).toBe(0)
+    expect(store.isAuthenticated).toBe(true)
   })
 
   it('refreshes once, before sending, for 200 requests with a token known to be expired', async () => {

@@ -1,6 +1,8 @@
 import { createPinia } from 'pinia'
 import { createApp, defineComponent, h } from 'vue'
+import axios from 'axios'
 import { createAuth, type AuthOptions } from '../src'
+import { withAuth } from '../src/axios'
 import { deferred, json, jwt } from './utils'
 
 /** The page's origin in the happy-dom environment (see vite.config.ts). */
@@ -160,8 +162,19 @@ export function createModelServer({ ttl }: { ttl: number }) {
   }
 
   async function handle(input: RequestInfo | URL, init: RequestInit = {}): Promise<Response> {
-    const url = new URL(String(input instanceof Request ? input.url : input), APP_ORIGIN)
-    const headers = new Headers(init.headers)
+    // What any client sends (a URL and init, or a Request), read as the server would.
+    const incoming = new Request(
+      input instanceof Request ? input : new URL(String(input), APP_ORIGIN),
+      init,
+    )
+    const url = new URL(incoming.url)
+    const { headers } = incoming
+    // Read once the request is on the record: the invariants are checked as it leaves.
+    const body = async () => {
+      const text = incoming.body ? await incoming.text() : ''
+      return text ? JSON.parse(text) : {}
+    }
+    const signal = init.signal ?? (input instanceof Request ? input.signal : null)
     const authorization = headers.get('authorization')
     const path = url.pathname
     const kind: SentRequest['kind'] =
@@ -176,7 +189,7 @@ export function createModelServer({ ttl }: { ttl: number }) {
               : 'api'
     const request: SentRequest = {
       kind,
-      method: (init.method ?? 'GET').toUpperCase(),
+      method: incoming.method.toUpperCase(),
       url: url.href,
       origin: url.origin,
       token: /^Bearer (.+)$/.exec(authorization ?? '')?.[1] ?? null,
@@ -194,15 +207,14 @@ export function createModelServer({ ttl }: { ttl: number }) {
     if (!state.online) throw new TypeError('Failed to fetch')
     switch (kind) {
       case 'login':
-        if (JSON.parse(String(init.body ?? '{}')).password !== 'secret') {
+        if ((await body()).password !== 'secret') {
           return json(401, { error: 'invalid_credentials', message: 'Wrong username or password.' })
         }
         families.push({ revoked: false })
         state.cookie = families.length - 1
         return json(200, issue(state.cookie, 'login'))
       case 'logout': {
-        const body = typeof init.body === 'string' ? JSON.parse(init.body) : {}
-        if (body.everywhere === true) for (const family of families) family.revoked = true
+        if ((await body()).everywhere === true) for (const family of families) family.revoked = true
         else if (state.cookie !== null) families[state.cookie]!.revoked = true
         state.cookie = null
         accessTokens.clear()
@@ -213,7 +225,7 @@ export function createModelServer({ ttl }: { ttl: number }) {
         state.maxRefreshInFlight = Math.max(state.maxRefreshInFlight, state.refreshInFlight)
         try {
           const epoch = loginEpoch
-          const answer = answerRefresh(state.cookie, init.signal)
+          const answer = answerRefresh(state.cookie, signal)
           // The least backoff the library owes after this answer: 1 s × jitter ≥ 0.5, or Retry-After.
           answer.then(
             (response) => {
@@ -238,7 +250,7 @@ export function createModelServer({ ttl }: { ttl: number }) {
           ? json(401, { error: 'not yours' })
           : json(200, { elsewhere: true, path })
       default:
-        return answerApi(request, path, init.signal)
+        return answerApi(request, path, signal)
     }
   }
 
@@ -284,7 +296,16 @@ export function mountAuth(options: AuthOptions) {
   const auth = createAuth(options)
   app.use(createPinia()).use(auth)
   app.mount(document.createElement('div'))
-  return { app, auth, store: auth.store, $fetch: auth.fetch, unmount: () => app.unmount() }
+  return {
+    app,
+    auth,
+    store: auth.store,
+    $fetch: auth.fetch,
+    fetchWithAuth: auth.fetchWithAuth,
+    // On axios' fetch adapter, which the model's server answers.
+    axios: withAuth(axios.create({ adapter: 'fetch', baseURL: '/api' }), auth),
+    unmount: () => app.unmount(),
+  }
 }
 
 /** A small seeded PRNG (mulberry32), so the backoff jitter replays with the run's seed. */

@@ -63,6 +63,14 @@ interface RunConfig {
 }
 
 type Target = 'api' | 'cdn' | 'cdn-private' | 'evil-base'
+/** The door a request goes through: the ofetch instance, fetchWithAuth or axios with withAuth. */
+type Door = 'ofetch' | 'fetch' | 'axios'
+
+/** The HTTP status a door's own error carries (FetchError, AxiosError), if any. */
+const doorStatus = (error: unknown) => {
+  const e = error as { status?: number; response?: { status?: number } } | null
+  return e?.status ?? e?.response?.status
+}
 
 let runs = 0
 
@@ -236,20 +244,24 @@ class World {
     }
   }
 
-  /** Follows a promise the test does not await; it must settle the way the contract says. */
-  private track(label: string, promise: Promise<unknown>, allowFetchError: boolean) {
+  /**
+   * Follows a promise the test does not await; it must settle the way the contract says: with an
+   * AuthError, or (for a request) the door's own error for what is not the session's business.
+   */
+  private track(label: string, promise: Promise<unknown>, door: Door | null) {
     const id = this.nextRequest++
     this.pending.set(id, label)
     promise.then(
       () => this.pending.delete(id),
       (error: unknown) => {
         this.pending.delete(id)
-        const fetchError = (error as Error | null)?.name === 'FetchError'
         if (isAuthError(error)) return
-        if (!allowFetchError || !fetchError) {
+        const name = (error as Error | null)?.name
+        const own = { ofetch: 'FetchError', fetch: 'TypeError', axios: 'AxiosError' } as const
+        if (!door || name !== own[door]) {
           this.violate(`${label} rejected with ${String(error)}`)
-        } else if (label.includes(' /api/') && (error as { status?: number }).status === 401) {
-          this.violate(`${label} surfaced a 401 of an allowed origin as a plain FetchError`)
+        } else if (label.includes(' /api/') && doorStatus(error) === 401) {
+          this.violate(`${label} surfaced a 401 of an allowed origin as a plain ${name}`)
         }
       },
     )
@@ -257,32 +269,42 @@ class World {
 
   // --- actions ----------------------------------------------------------------------------------
 
-  request(method: 'GET' | 'POST', target: Target) {
+  request(method: 'GET' | 'POST', target: Target, door: Door) {
     const id = `r${this.nextRequest}`
-    const init = {
-      method,
-      headers: { 'x-model-request': id },
-      body: method === 'POST' ? { id } : undefined,
-    }
-    const { $fetch } = this.app
-    const [label, promise] =
+    const path = `/items/${id}`
+    const url =
       target === 'api'
-        ? [`${method} /api/items#${id}`, $fetch(`/items/${id}`, init)]
+        ? `/api${path}`
         : target === 'cdn'
-          ? [
-              `${method} https://cdn.example/public#${id}`,
-              $fetch(`https://cdn.example/public/${id}`, init),
-            ]
+          ? `https://cdn.example/public/${id}`
           : target === 'cdn-private'
-            ? [
-                `${method} https://cdn.example/private#${id}`,
-                $fetch('https://cdn.example/private', init),
-              ]
-            : [
-                `${method} https://evil.example/items#${id}`,
-                $fetch(`/items/${id}`, { ...init, baseURL: 'https://evil.example' }),
-              ]
-    this.track(label, promise, true)
+            ? 'https://cdn.example/private'
+            : `https://evil.example${path}`
+    const label = `${door} ${method} ${target === 'api' ? `/api/items#${id}` : url}`
+    const headers = { 'x-model-request': id }
+    const body = method === 'POST' ? { id } : undefined
+    const { $fetch, fetchWithAuth, axios } = this.app
+    const promise =
+      door === 'ofetch'
+        ? target === 'evil-base'
+          ? $fetch(path, { method, headers, body, baseURL: 'https://evil.example' })
+          : $fetch(target === 'api' ? path : url, { method, headers, body })
+        : door === 'fetch'
+          ? fetchWithAuth(url, {
+              method,
+              headers: { ...headers, 'content-type': 'application/json' },
+              body: body && JSON.stringify(body),
+            })
+          : target === 'evil-base'
+            ? axios.request({
+                url: path,
+                method,
+                headers,
+                data: body,
+                baseURL: 'https://evil.example',
+              })
+            : axios.request({ url: target === 'api' ? path : url, method, headers, data: body })
+    this.track(label, promise, door)
   }
 
   login(password = 'secret') {
@@ -292,7 +314,7 @@ class World {
       const done = () => this.logins.delete(login)
       login.then(done, done)
     }
-    this.track(`login(${password})`, login, false)
+    this.track(`login(${password})`, login, null)
   }
 
   logout(everywhere: boolean) {
@@ -300,7 +322,7 @@ class World {
     this.logins.clear()
     this.loggingOut = true
     try {
-      this.track('logout', this.store.logout({ everywhere }), false)
+      this.track('logout', this.store.logout({ everywhere }), null)
     } finally {
       this.loggingOut = false
     }
@@ -421,9 +443,10 @@ const requestCommand = fc
   .record({
     method: fc.constantFrom<'GET' | 'POST'>('GET', 'POST'),
     target: fc.constantFrom<Target>('api', 'api', 'api', 'cdn', 'cdn-private', 'evil-base'),
+    door: fc.constantFrom<Door>('ofetch', 'fetch', 'axios'),
   })
-  .map(({ method, target }) =>
-    command(`request(${method} ${target})`, (world) => world.request(method, target)),
+  .map(({ method, target, door }) =>
+    command(`request(${door} ${method} ${target})`, (world) => world.request(method, target, door)),
   )
 
 const weighted = <T>(weight: number, arbitrary: fc.Arbitrary<T>) => ({ weight, arbitrary })

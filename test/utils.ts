@@ -32,6 +32,14 @@ export interface RecordedRequest {
 
 type Answer = Response | Promise<Response> | (() => Response | Promise<Response>)
 
+const parse = (text: string): unknown => {
+  try {
+    return JSON.parse(text)
+  } catch {
+    return text
+  }
+}
+
 export const json = (status: number, body: unknown, headers: Record<string, string> = {}) =>
   new Response(JSON.stringify(body), {
     status,
@@ -58,17 +66,22 @@ export function createFakeApi({ ttl = 60, origin = 'http://app.test' } = {}) {
   const tokenBody = () => ({ access_token: issue(), expires_in: ttl })
 
   async function handle(input: RequestInfo | URL, init: RequestInit = {}): Promise<Response> {
-    const url = new URL(String(input instanceof Request ? input.url : input), origin)
-    const headers = new Headers(init.headers)
-    const text = typeof init.body === 'string' ? init.body : undefined
+    // Whatever a client sends (a URL and init, or a Request), read as the server would.
+    const request = new Request(
+      input instanceof Request ? input : new URL(String(input), origin),
+      init,
+    )
+    const url = new URL(request.url)
+    const headers = request.headers
+    const text = request.body ? await request.text() : undefined
     const record: RecordedRequest = {
-      method: (init.method ?? 'GET').toUpperCase(),
+      method: request.method.toUpperCase(),
       url: url.href,
       path: url.pathname,
       origin: url.origin,
       authorization: headers.get('authorization'),
       headers,
-      body: text ? JSON.parse(text) : undefined,
+      body: text ? parse(text) : undefined,
     }
     requests.push(record)
     if (url.pathname === '/auth/login') {

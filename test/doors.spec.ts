@@ -1,0 +1,534 @@
+// @vitest-environment happy-dom
+// One conformance suite for every door to the session (issue 12): the ofetch instance
+// (useAuthFetch), fetchWithAuth and axios with withAuth. Each behaviour a user relies on is run
+// against all three; where a door's own conventions differ (fetch resolves HTTP answers as a
+// Response, the others reject), the test says so.
+import axios, { AxiosError, type AxiosInstance } from 'axios'
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { isAuthError, type AuthOptions } from '../src'
+import { ejectAuth, withAuth } from '../src/axios'
+import { createFakeApi, deferred, json, setupAuth } from './utils'
+
+beforeEach(() => {
+  // A whole second, so JWT iat/exp (whole seconds) line up with the clock exactly.
+  vi.useFakeTimers({ now: Date.UTC(2026, 0, 1) })
+})
+afterEach(() => {
+  vi.useRealTimers()
+})
+
+type Ctx = ReturnType<typeof setupAuth>
+
+interface Call {
+  method?: 'GET' | 'POST'
+  body?: unknown
+  headers?: Record<string, string>
+}
+
+/** What a door's request came to: an HTTP answer, or a rejection. */
+type Outcome = { status: number; data: unknown } | { error: any }
+
+interface DoorUnderTest {
+  name: 'ofetch' | 'fetchWithAuth' | 'axios'
+  /** Sends through the door; resolves with the answer or the error, never rejects. */
+  send(ctx: Ctx, url: string, call?: Call): Promise<Outcome>
+  /** Sends with the door's own way of asking for no Authorization header (per call / interceptor). */
+  sendWithoutAuth(ctx: Ctx, url: string): Promise<Outcome>
+  /** How a 401 still 401 after the replay looks from this door. */
+  finalUnauthorized: 'rejects' | 'resolves'
+}
+
+const settle = async (promise: Promise<{ status: number; data: unknown }>): Promise<Outcome> =>
+  promise.catch((error: unknown) => ({ error }))
+
+const axiosOf = new WeakMap<Ctx, AxiosInstance>()
+/** axios on its fetch adapter, which the fake API answers; one instance per app. */
+function axiosFor(ctx: Ctx) {
+  let instance = axiosOf.get(ctx)
+  if (!instance) {
+    instance = withAuth(axios.create({ adapter: 'fetch' }), ctx.auth)
+    axiosOf.set(ctx, instance)
+  }
+  return instance
+}
+
+const doors: DoorUnderTest[] = [
+  {
+    name: 'ofetch',
+    finalUnauthorized: 'rejects',
+    send: (ctx, url, call = {}) =>
+      settle(
+        ctx.$fetch
+          .raw(url, { method: call.method, body: call.body as never, headers: call.headers })
+          .then((r) => ({ status: r.status, data: r._data })),
+      ),
+    sendWithoutAuth: (ctx, url) =>
+      settle(
+        ctx.$fetch
+          .raw(url, {
+            headers: { Authorization: '' },
+            onRequest: ({ options }) => void (options.headers as Headers).delete('Authorization'),
+          })
+          .then((r) => ({ status: r.status, data: r._data })),
+      ),
+  },
+  {
+    name: 'fetchWithAuth',
+    finalUnauthorized: 'resolves',
+    send: (ctx, url, call = {}) =>
+      settle(
+        ctx.auth
+          .fetchWithAuth(url, {
+            method: call.method,
+            headers: {
+              ...(call.body ? { 'content-type': 'application/json' } : {}),
+              ...call.headers,
+            },
+            body: call.body === undefined ? undefined : JSON.stringify(call.body),
+          })
+          .then(async (r) => ({ status: r.status, data: await r.json().catch(() => null) })),
+      ),
+    sendWithoutAuth: (ctx, url) =>
+      settle(
+        ctx.auth
+          .fetchWithAuth(url, { headers: { Authorization: 'Bearer forged' } })
+          .then(async (r) => ({ status: r.status, data: await r.json() })),
+      ),
+  },
+  {
+    name: 'axios',
+    finalUnauthorized: 'rejects',
+    send: (ctx, url, call = {}) =>
+      settle(
+        axiosFor(ctx)
+          .request({ url, method: call.method ?? 'GET', data: call.body, headers: call.headers })
+          .then((r) => ({ status: r.status, data: r.data })),
+      ),
+    sendWithoutAuth: (ctx, url) => {
+      const instance = axiosFor(ctx)
+      // Added after withAuth, so axios runs it first: it cannot remove what withAuth sets.
+      const id = instance.interceptors.request.use((config) => {
+        config.headers.delete('Authorization')
+        return config
+      })
+      return settle(
+        instance
+          .get(url, { headers: { Authorization: null } })
+          .then((r) => ({ status: r.status, data: r.data })),
+      ).finally(() => instance.interceptors.request.eject(id))
+    },
+  },
+]
+
+async function signedIn(options: AuthOptions = {}) {
+  const api = createFakeApi()
+  const ctx = setupAuth({ restore: false, ...options })
+  await ctx.store.login({ username: 'alice', password: 'secret' })
+  return { api, ...ctx }
+}
+
+const ok = (outcome: Outcome) => {
+  if ('error' in outcome) throw outcome.error
+  return outcome
+}
+
+describe.each(doors)('$name', (door) => {
+  describe('Authorization header', () => {
+    it('goes to the page origin, never to another origin', async () => {
+      const ctx = await signedIn()
+      ok(await door.send(ctx, '/items'))
+      ok(await door.send(ctx, 'https://cdn.example/thing.json'))
+      const [items, cdn] = ctx.api.requests.slice(-2)
+      expect(items!.url).toBe('http://app.test/items')
+      expect(items!.authorization).toBe(`Bearer ${ctx.store.accessToken}`)
+      expect(cdn!.authorization).toBeNull()
+    })
+
+    it('goes only to allowedOrigins when they are set', async () => {
+      const ctx = await signedIn({ allowedOrigins: ['https://api.example'] })
+      ok(await door.send(ctx, 'https://api.example/me'))
+      expect(ctx.api.requests.at(-1)!.authorization).toMatch(/^Bearer /)
+      // The page origin is not allowed here: no token, and its 401 is not the session's business.
+      const local = await door.send(ctx, '/local')
+      expect(ctx.api.requests.at(-1)!.authorization).toBeNull()
+      expect(ctx.api.counts.refresh).toBe(0)
+      if ('error' in local) expect(isAuthError(local.error)).toBe(false)
+      else expect(local.status).toBe(401)
+    })
+
+    it('cannot be switched off per call', async () => {
+      const ctx = await signedIn()
+      ok(await door.sendWithoutAuth(ctx, '/items'))
+      expect(ctx.api.requests.at(-1)!.authorization).toBe(`Bearer ${ctx.store.accessToken}`)
+    })
+
+    it('goes to the user endpoint URL only, not to its whole origin', async () => {
+      const ctx = await signedIn({
+        allowedOrigins: ['https://api.example'],
+        endpoints: { user: 'GET /auth/me' },
+      })
+      ok(await door.send(ctx, '/auth/me'))
+      expect(ctx.api.requests.at(-1)!.authorization).toMatch(/^Bearer /)
+      await door.send(ctx, 'http://app.test/some/other/path')
+      expect(ctx.api.requests.at(-1)!.authorization).toBeNull()
+    })
+  })
+
+  describe('401 handling', () => {
+    it('shares one refresh among every request that failed meanwhile, and replays each once', async () => {
+      const ctx = await signedIn()
+      ctx.api.revoke()
+      const gate = deferred<Response>()
+      ctx.api.refreshAnswers.push(() => gate.promise)
+      const all = Promise.all(Array.from({ length: 50 }, (_, i) => door.send(ctx, `/items/${i}`)))
+      await vi.advanceTimersByTimeAsync(0)
+      gate.resolve(json(200, ctx.api.tokenBody()))
+      const results = await all
+      expect(results.map((r) => ok(r).status)).toEqual(Array(50).fill(200))
+      expect(ctx.api.counts.refresh).toBe(1)
+      const replays = ctx.api.requests.filter(
+        (r) => r.path.startsWith('/items/') && r.authorization === `Bearer ${ctx.api.current}`,
+      )
+      expect(replays).toHaveLength(50)
+    })
+
+    it('replays a 401 that arrives after the refresh finished with the new token, without refreshing again', async () => {
+      const ctx = await signedIn()
+      const old = ctx.store.accessToken
+      // This request leaves with the old token, and its 401 is held back until the refresh is done.
+      const late = deferred()
+      const realFetch = ctx.api.fetch.getMockImplementation()!
+      ctx.api.fetch.mockImplementationOnce(async (...args) => {
+        await late.promise
+        return realFetch(...args)
+      })
+      const slow = door.send(ctx, '/slow')
+      await vi.advanceTimersByTimeAsync(0)
+      ctx.api.revoke()
+      expect(ok(await door.send(ctx, '/fast')).status).toBe(200) // 401 → refresh → replay
+      expect(ctx.store.accessToken).not.toBe(old)
+      late.resolve()
+      expect(ok(await slow)).toMatchObject({ status: 200, data: { ok: true, path: '/slow' } })
+      expect(ctx.api.counts.refresh).toBe(1)
+    })
+
+    it('replays once: a replay answered 401 again is not sent a third time', async () => {
+      const ctx = await signedIn()
+      const realFetch = ctx.api.fetch.getMockImplementation()!
+      ctx.api.fetch.mockImplementation(async (input, init) => {
+        const url = input instanceof Request ? input.url : String(input)
+        if (url.includes('/forbidden-zone')) {
+          await realFetch(input, init) // recorded
+          return json(401, { error: 'invalid_token' })
+        }
+        return realFetch(input, init)
+      })
+      const outcome = await door.send(ctx, '/forbidden-zone')
+      if (door.finalUnauthorized === 'rejects') {
+        const { error } = outcome as { error: any }
+        expect(isAuthError(error, 'unauthorized')).toBe(true)
+        expect(error.status).toBe(401)
+        expect(ctx.store.error).toBe(error)
+      } else {
+        expect(outcome).toMatchObject({ status: 401 })
+      }
+      expect(ctx.api.counts.refresh).toBe(1)
+      expect(ctx.api.requests.filter((r) => r.path === '/forbidden-zone')).toHaveLength(2)
+      expect(ctx.store.isAuthenticated).toBe(true)
+    })
+
+    it('rejects a 401 with unauthorized when nobody is signed in, without a refresh', async () => {
+      const api = createFakeApi()
+      const ctx = setupAuth({ restore: false })
+      await ctx.store.restore()
+      const outcome = await door.send(ctx, '/items')
+      expect('error' in outcome && isAuthError(outcome.error, 'unauthorized')).toBe(true)
+      expect(api.counts.refresh).toBe(0)
+    })
+
+    it('passes other HTTP errors through as the client has them', async () => {
+      const ctx = await signedIn()
+      ctx.api.fetch.mockImplementationOnce(async () => json(404, { error: 'missing' }))
+      const outcome = await door.send(ctx, '/nothing')
+      if ('error' in outcome) {
+        expect(isAuthError(outcome.error)).toBe(false)
+        expect(outcome.error.status ?? outcome.error.response?.status).toBe(404)
+      } else {
+        expect(outcome).toMatchObject({ status: 404, data: { error: 'missing' } })
+      }
+    })
+
+    it('never refreshes and retries the auth endpoints themselves', async () => {
+      const ctx = await signedIn()
+      const outcome = await door.send(ctx, '/auth/login', {
+        method: 'POST',
+        body: { username: 'alice', password: 'wrong' },
+      })
+      expect(ctx.api.requests.at(-1)!.authorization).toBeNull()
+      if ('error' in outcome) expect(isAuthError(outcome.error)).toBe(false)
+      else expect(outcome.status).toBe(401)
+      expect(ctx.api.counts.refresh).toBe(0)
+      expect(ctx.api.counts.login).toBe(2)
+    })
+
+    it('waits for the refresh instead of sending a token it knows has expired', async () => {
+      const ctx = await signedIn()
+      await vi.advanceTimersByTimeAsync(61_000)
+      const before = ctx.api.requests.length
+      ok(await door.send(ctx, '/items'))
+      const sent = ctx.api.requests.slice(before).filter((r) => r.path === '/items')
+      expect(sent).toHaveLength(1)
+      expect(sent[0]!.authorization).toBe(`Bearer ${ctx.api.current}`)
+    })
+  })
+
+  describe('session failures', () => {
+    it.each([
+      ['a rejected refresh', json(401, { error: 'invalid_grant' }), 'session_expired'],
+      ['a refresh answered 503', json(503, { error: 'down' }), 'server'],
+      [
+        'a refresh that gets no answer',
+        () => Promise.reject(new TypeError('fetch failed')),
+        'network',
+      ],
+    ] as const)(
+      'reject with the AuthError of %s, which store.error holds',
+      async (_, answer, code) => {
+        const ctx = await signedIn()
+        ctx.api.revoke()
+        ctx.api.refreshAnswers.push(answer as never)
+        const outcome = await door.send(ctx, '/items')
+        expect('error' in outcome).toBe(true)
+        const { error } = outcome as { error: any }
+        expect(isAuthError(error, code)).toBe(true)
+        expect(ctx.store.error).toBe(error)
+        if (door.name === 'axios') expect(error.cause).toBeInstanceOf(AxiosError)
+      },
+    )
+  })
+
+  describe('events', () => {
+    it('reports the 401, the refresh and the replay through onEvent, without tokens', async () => {
+      const events: { type: string }[] = []
+      const ctx = await signedIn({ onEvent: (event) => events.push(event) })
+      ctx.api.revoke()
+      ok(await door.send(ctx, '/items'))
+      expect(events.map((e) => e.type).filter((t) => !t.startsWith('tab:'))).toEqual([
+        'login',
+        'unauthorized',
+        'refresh:start',
+        'refresh:success',
+        'replay',
+      ])
+      expect(events.find((e) => e.type === 'unauthorized')).toMatchObject({ method: 'GET' })
+      expect(JSON.stringify(events)).not.toMatch(/eyJ/)
+    })
+  })
+})
+
+describe('ofetch instance', () => {
+  async function ofetchSignedIn(options: AuthOptions = {}) {
+    return signedIn(options)
+  }
+
+  it('has raw, native and create like an ofetch instance', async () => {
+    const { api, $fetch } = await ofetchSignedIn({ fetchOptions: { headers: { 'x-app': 'demo' } } })
+    const response = await $fetch.raw('/items')
+    expect(response.status).toBe(200)
+    expect(response._data).toEqual({ ok: true, path: '/items' })
+    const child = $fetch.create({ headers: { 'x-child': '1' } })
+    await child('/child')
+    const last = api.requests.at(-1)!
+    expect(last.authorization).toMatch(/^Bearer /)
+    expect(last.headers.get('x-child')).toBe('1')
+    expect(typeof $fetch.native).toBe('function')
+  })
+
+  it('runs the instance onRequest hook from fetchOptions, and a caller’s own', async () => {
+    const onRequest = vi.fn()
+    const { api, $fetch } = await ofetchSignedIn({ fetchOptions: { onRequest } })
+    await $fetch('/items')
+    expect(onRequest).toHaveBeenCalledOnce()
+    const mine = vi.fn(({ options }: { options: { headers: Headers } }) => {
+      options.headers.set('x-mine', '1')
+    })
+    await $fetch('/items', { onRequest: mine })
+    expect(mine).toHaveBeenCalledOnce()
+    expect(api.requests.at(-1)!.headers.get('x-mine')).toBe('1')
+  })
+
+  it('sends no token when a caller’s hook moves the request to another origin', async () => {
+    const { api, $fetch } = await ofetchSignedIn()
+    await $fetch('/items', {
+      onRequest(ctx) {
+        ctx.request = 'https://evil.example/steal'
+      },
+    })
+    expect(api.requests.at(-1)!.origin).toBe('https://evil.example')
+    expect(api.requests.at(-1)!.authorization).toBeNull()
+  })
+
+  it('keeps the token from a baseURL given per call to another origin', async () => {
+    const { api, $fetch } = await ofetchSignedIn({ baseURL: '/api' })
+    await $fetch('/items', { baseURL: 'https://evil.example' })
+    expect(api.requests.at(-1)!.origin).toBe('https://evil.example')
+    expect(api.requests.at(-1)!.authorization).toBeNull()
+  })
+
+  it("still refreshes and replays with a caller's onResponseError, throwing or not, and ignoreResponseError", async () => {
+    const { api, $fetch } = await ofetchSignedIn()
+    api.revoke()
+    const onResponseError = vi.fn()
+    expect(await $fetch('/items', { onResponseError, ignoreResponseError: true })).toEqual({
+      ok: true,
+      path: '/items',
+    })
+    api.revoke()
+    const throwing = () => {
+      throw new Error('mine')
+    }
+    expect(await $fetch('/items', { onResponseError: throwing })).toEqual({
+      ok: true,
+      path: '/items',
+    })
+    expect(api.counts.refresh).toBe(2)
+  })
+})
+
+describe('fetchWithAuth', () => {
+  const bodies: [string, () => BodyInit][] = [
+    ['a string', () => 'plain text'],
+    ['URLSearchParams', () => new URLSearchParams({ a: '1', b: 'two' })],
+    ['a Blob', () => new Blob(['blob body'], { type: 'text/plain' })],
+    [
+      'FormData',
+      () => {
+        const form = new FormData()
+        form.set('field', 'value')
+        return form
+      },
+    ],
+  ]
+
+  async function revokedWithEcho() {
+    const ctx = await signedIn()
+    const seen: string[] = []
+    const realFetch = ctx.api.fetch.getMockImplementation()!
+    ctx.api.fetch.mockImplementation(async (input, init) => {
+      const request = new Request(
+        input instanceof Request ? input : new URL(String(input), 'http://app.test'),
+        init,
+      )
+      if (new URL(request.url).pathname === '/echo') {
+        // A multipart boundary is new on every send: compare the fields, not the bytes.
+        const copy = request.clone()
+        const multipart = copy.headers.get('content-type')?.startsWith('multipart/form-data')
+        seen.push(
+          multipart ? JSON.stringify([...(await copy.formData()).entries()]) : await copy.text(),
+        )
+      }
+      // The Request made here owns the body now (a stream can be read only once).
+      return realFetch(request)
+    })
+    ctx.api.revoke()
+    return { ...ctx, seen }
+  }
+
+  it.each(bodies)('replays %s body intact after a 401', async (_, body) => {
+    const { auth, seen, api } = await revokedWithEcho()
+    const response = await auth.fetchWithAuth('/echo', { method: 'POST', body: body() })
+    expect(response.status).toBe(200)
+    expect(seen).toHaveLength(2)
+    expect(seen[1]).toBe(seen[0])
+    expect(seen[0]).not.toBe('')
+    expect(api.counts.refresh).toBe(1)
+  })
+
+  it('replays a Request, body and headers intact, after a 401', async () => {
+    const { auth, seen, api } = await revokedWithEcho()
+    const request = new Request('http://app.test/echo', {
+      method: 'POST',
+      body: JSON.stringify({ n: 1 }),
+      headers: { 'x-mine': 'kept', 'content-type': 'application/json' },
+    })
+    const response = await auth.fetchWithAuth(request)
+    expect(response.status).toBe(200)
+    expect(seen).toEqual(['{"n":1}', '{"n":1}'])
+    const replay = api.requests.at(-1)!
+    expect(replay.headers.get('x-mine')).toBe('kept')
+    expect(replay.authorization).toBe(`Bearer ${api.current}`)
+  })
+
+  it('sends a ReadableStream body once, and rejects its 401 with a clear unauthorized', async () => {
+    const { auth, seen, store } = await revokedWithEcho()
+    const stream = new Blob(['streamed']).stream()
+    const error = await auth
+      .fetchWithAuth('/echo', { method: 'POST', body: stream, duplex: 'half' } as RequestInit)
+      .catch((e) => e)
+    expect(isAuthError(error, 'unauthorized')).toBe(true)
+    expect(error.message).toMatch(/ReadableStream/)
+    expect(store.error).toBe(error)
+    expect(seen).toHaveLength(1)
+  })
+
+  it('is what useFetchWithAuth() returns inside the app', async () => {
+    const { app, auth } = await signedIn()
+    const { useFetchWithAuth } = await import('../src')
+    expect(app.runWithContext(() => useFetchWithAuth())).toBe(auth.fetchWithAuth)
+  })
+})
+
+describe('axios binding', () => {
+  it('is harmless to install twice: one refresh, one replay', async () => {
+    const ctx = await signedIn()
+    const instance = axios.create({ adapter: 'fetch' })
+    withAuth(withAuth(instance, ctx.auth), ctx.auth)
+    ctx.api.revoke()
+    expect((await instance.get('/items')).status).toBe(200)
+    expect(ctx.api.counts.refresh).toBe(1)
+    expect(ctx.api.requests.filter((r) => r.path === '/items')).toHaveLength(2)
+  })
+
+  it('sends no token when an interceptor moves the request to another origin', async () => {
+    const ctx = await signedIn()
+    const instance = withAuth(axios.create({ adapter: 'fetch' }), ctx.auth)
+    instance.interceptors.request.use((config) => ({
+      ...config,
+      url: 'https://evil.example/steal',
+    }))
+    await instance.get('/items')
+    expect(ctx.api.requests.at(-1)!.origin).toBe('https://evil.example')
+    expect(ctx.api.requests.at(-1)!.authorization).toBeNull()
+  })
+
+  it('can be ejected, after which requests go as plain axios', async () => {
+    const ctx = await signedIn()
+    const instance = ejectAuth(withAuth(axios.create({ adapter: 'fetch' }), ctx.auth))
+    const error = await instance.get('/items').catch((e) => e)
+    expect(error).toBeInstanceOf(AxiosError)
+    expect(ctx.api.requests.at(-1)!.authorization).toBeNull()
+  })
+
+  it('finds the current app’s plugin when none is given', async () => {
+    const ctx = await signedIn()
+    const instance = withAuth(axios.create({ adapter: 'fetch' }))
+    const response = await ctx.app.runWithContext(() => instance.get('/items'))
+    expect(response.status).toBe(200)
+    expect(ctx.api.requests.at(-1)!.authorization).toBe(`Bearer ${ctx.store.accessToken}`)
+  })
+
+  it('wraps a 401 still 401 after the replay in unauthorized, with the AxiosError as cause', async () => {
+    const ctx = await signedIn()
+    const realRefresh = json(200, ctx.api.tokenBody())
+    ctx.api.fetch.mockImplementation(async (input) =>
+      String(input instanceof Request ? input.url : input).includes('/auth/refresh')
+        ? realRefresh.clone()
+        : json(401, { error: 'invalid_token' }),
+    )
+    const error = await axiosFor(ctx)
+      .get('/items')
+      .catch((e) => e)
+    expect(isAuthError(error, 'unauthorized')).toBe(true)
+    expect(error.cause).toBeInstanceOf(AxiosError)
+  })
+})
