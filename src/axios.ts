@@ -1,23 +1,34 @@
-import type { AxiosError, AxiosInstance, AxiosResponse, InternalAxiosRequestConfig } from 'axios'
+/**
+ * The axios door: `withAuth(instance)`.
+ *
+ * @module vue-refresh-auth/axios
+ */
+import {
+  getAdapter,
+  isAxiosError,
+  type AxiosInstance,
+  type AxiosResponse,
+  type InternalAxiosRequestConfig,
+} from 'axios'
 import type { AuthPlugin } from './createAuth'
-import type { Attempt, Door } from './door'
+import type { Door } from './door'
 import { AuthError, withCause } from './errors'
 import { currentSession, doorOf } from './store'
 
-/** A replay's config carries the attempt it replays: a function, which axios' config merge keeps. */
-const REPLAY = 'vueRefreshAuthReplay'
-type Config = InternalAxiosRequestConfig & { [REPLAY]?: () => Attempt }
+const installed = new WeakMap<AxiosInstance, number>()
 
-const installed = new WeakMap<AxiosInstance, { request: number; response: number }>()
-const attempts = new WeakMap<InternalAxiosRequestConfig, Attempt | null>()
+const is401 = (error: unknown) => isAxiosError(error) && error.response?.status === 401
 
 /**
  * Puts an axios instance through the session: `Authorization: Bearer` to allowed origins only, a
  * known-expired token refreshed before the request leaves, a 401 shared with every other door's
  * refresh and replayed once. Session failures, and a 401 still 401 after the replay
- * (`unauthorized`), reject with an `AuthError` whose `cause` is the `AxiosError`; every other error
- * stays an `AxiosError`. Installing twice is harmless; {@link ejectAuth} takes it off again.
+ * (`unauthorized`), reject with an `AuthError` (its `cause` the `AxiosError` once the request was
+ * sent); every other error stays an `AxiosError`. Installing twice is harmless; {@link ejectAuth}
+ * takes it off again.
  *
+ * It is a request interceptor that wraps the request's adapter: the replay happens inside the
+ * adapter, so your response interceptors and transforms run once per request, not once per send.
  * axios runs request interceptors last-added first, so install it before your own: theirs run
  * first, and cannot remove the header it sets.
  *
@@ -35,43 +46,47 @@ export function withAuth<T extends AxiosInstance>(instance: T, auth?: AuthPlugin
   if (installed.has(instance)) return instance
   const door = (): Door => (auth ? doorOf(auth) : currentSession('withAuth()').door)
 
-  const request = instance.interceptors.request.use(async (config: Config) => {
+  const id = instance.interceptors.request.use(async (config: InternalAxiosRequestConfig) => {
     const session = door()
-    const url = instance.getUri(config)
-    const replaying = config[REPLAY]?.()
-    const attempt = replaying
-      ? session.allows(url)
-        ? replaying
-        : null
-      : await session.begin((config.method ?? 'get').toUpperCase(), url)
-    attempts.set(config, attempt)
-    if (attempt?.token) config.headers.set('Authorization', `Bearer ${attempt.token}`)
-    // The replay of a request moved elsewhere by an interceptor must not take the header along.
-    else if (replaying) config.headers.delete('Authorization')
+    const attempt = await session.begin(
+      (config.method ?? 'get').toUpperCase(),
+      instance.getUri(config),
+    )
+    if (!attempt) return config
+    const authorize = (sent: InternalAxiosRequestConfig) => {
+      if (attempt.token) sent.headers.set('Authorization', `Bearer ${attempt.token}`)
+    }
+    authorize(config)
+    const send = getAdapter(config.adapter ?? instance.defaults.adapter, config)
+    // The adapter gets the request as it leaves (data already serialized), so sending it twice
+    // replays it as it was. A 401 may reject (the default validateStatus) or resolve.
+    config.adapter = async (sent) => {
+      let error: unknown
+      try {
+        const first: AxiosResponse = await send(sent)
+        if (first.status !== 401) return first
+      } catch (cause) {
+        if (!is401(cause)) throw cause
+        error = cause
+      }
+      try {
+        if (!(await session.replay(attempt, 401))) throw session.refused(attempt, error)
+      } catch (cause) {
+        throw cause instanceof AuthError && error ? session.report(withCause(cause, error)) : cause
+      }
+      authorize(sent)
+      try {
+        const replayed = await send(sent)
+        if (replayed.status === 401) throw session.refused(attempt)
+        return replayed
+      } catch (cause) {
+        throw is401(cause) ? session.refused(attempt, cause) : cause
+      }
+    }
     return config
   })
 
-  const response = instance.interceptors.response.use(
-    (answer: AxiosResponse) => answer,
-    async (error: AxiosError) => {
-      const config = error?.config as Config | undefined
-      const attempt = config && attempts.get(config)
-      if (!config || !attempt || error.response?.status !== 401) throw error
-      const session = door()
-      let again: boolean
-      try {
-        again = await session.replay(attempt, 401)
-      } catch (cause) {
-        if (!(cause instanceof AuthError)) throw cause
-        throw session.report(withCause(cause, error))
-      }
-      if (!again) throw session.refused(attempt, error)
-      const replay: Config = { ...config, [REPLAY]: () => attempt }
-      return instance.request(replay)
-    },
-  )
-
-  installed.set(instance, { request, response })
+  installed.set(instance, id)
   return instance
 }
 
@@ -81,10 +96,9 @@ export function withAuth<T extends AxiosInstance>(instance: T, auth?: AuthPlugin
  * @returns `instance`
  */
 export function ejectAuth<T extends AxiosInstance>(instance: T): T {
-  const ids = installed.get(instance)
-  if (ids) {
-    instance.interceptors.request.eject(ids.request)
-    instance.interceptors.response.eject(ids.response)
+  const id = installed.get(instance)
+  if (id !== undefined) {
+    instance.interceptors.request.eject(id)
     installed.delete(instance)
   }
   return instance

@@ -489,6 +489,29 @@ describe('axios binding', () => {
     expect(ctx.api.requests.filter((r) => r.path === '/items')).toHaveLength(2)
   })
 
+  it('runs the app’s response interceptors once for a replayed request', async () => {
+    const ctx = await signedIn()
+    const instance = withAuth(axios.create({ adapter: 'fetch' }), ctx.auth)
+    const unwrap = vi.fn((response: { data: unknown }) => response.data)
+    instance.interceptors.response.use(unwrap as never)
+    ctx.api.revoke()
+    expect(await instance.get('/items')).toEqual({ ok: true, path: '/items' })
+    expect(unwrap).toHaveBeenCalledOnce()
+    expect(ctx.api.counts.refresh).toBe(1)
+  })
+
+  it('replays a 401 that validateStatus lets through as an answer', async () => {
+    const ctx = await signedIn()
+    const instance = withAuth(
+      axios.create({ adapter: 'fetch', validateStatus: () => true }),
+      ctx.auth,
+    )
+    ctx.api.revoke()
+    const response = await instance.get('/items')
+    expect(response.status).toBe(200)
+    expect(ctx.api.counts.refresh).toBe(1)
+  })
+
   it('sends no token when an interceptor moves the request to another origin', async () => {
     const ctx = await signedIn()
     const instance = withAuth(axios.create({ adapter: 'fetch' }), ctx.auth)
