@@ -1,3 +1,8 @@
+/**
+ * The plugin, the store, the doors (the ofetch instance, fetchWithAuth, the socket) and the errors.
+ *
+ * @module vue-refresh-auth
+ */
 export { createAuth } from './createAuth'
 export { useAuth } from './store'
 export { useAuthFetch } from './useAuthFetch'

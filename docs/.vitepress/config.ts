@@ -4,11 +4,12 @@ import { fileURLToPath } from 'node:url'
 import { defineConfig, type DefaultTheme } from 'vitepress'
 
 /**
- * The API sidebar, from the pages typedoc generates (`npm run docs:api`), so it lists exactly what
- * `src/index.ts` exports.
+ * The API sidebar, from the pages typedoc generates (`npm run docs:api`) for each entry point of the
+ * package, so it lists exactly what they export.
  */
 function apiSidebar(): DefaultTheme.SidebarItem[] {
   const root = fileURLToPath(new URL('../api/', import.meta.url))
+  const modules = ['vue-refresh-auth', 'vue-refresh-auth/axios', 'vue-refresh-auth/testing']
   const groups: [dir: string, title: string][] = [
     ['functions', 'Functions'],
     ['classes', 'Classes'],
@@ -17,17 +18,23 @@ function apiSidebar(): DefaultTheme.SidebarItem[] {
   ]
   return [
     { text: 'Overview', link: '/api/' },
-    ...groups
-      .filter(([dir]) => existsSync(join(root, dir)))
-      .map(([dir, title]) => ({
-        text: title,
-        collapsed: false,
-        items: readdirSync(join(root, dir))
-          .filter((file) => file.endsWith('.md'))
-          .sort()
-          .map((file) => ({
-            text: file.slice(0, -3),
-            link: `/api/${dir}/${file.slice(0, -3)}`,
+    ...modules
+      .filter((module) => existsSync(join(root, module)))
+      .map((module) => ({
+        text: module,
+        collapsed: module !== 'vue-refresh-auth',
+        items: groups
+          .filter(([dir]) => existsSync(join(root, module, dir)))
+          .map(([dir, title]) => ({
+            text: title,
+            collapsed: false,
+            items: readdirSync(join(root, module, dir))
+              .filter((file) => file.endsWith('.md'))
+              .sort()
+              .map((file) => ({
+                text: file.slice(0, -3),
+                link: `/api/${module}/${dir}/${file.slice(0, -3)}`,
+              })),
           })),
       })),
   ]
@@ -46,6 +53,7 @@ const guide: DefaultTheme.SidebarItem[] = [
     items: [
       { text: 'The store', link: '/guide/store' },
       { text: 'The fetch instance', link: '/guide/fetch' },
+      { text: 'Other HTTP clients', link: '/guide/doors' },
       { text: 'Routing and guards', link: '/guide/routing' },
       { text: 'Errors and failures', link: '/guide/errors' },
       { text: 'Proactive refresh and tabs', link: '/guide/tabs' },
