@@ -32,7 +32,17 @@ export default defineConfig(({ mode }) => ({
   // build without devtools or warnings, and `npm run dev` has them.
   define: { __DEV__: JSON.stringify(mode !== 'production') },
   resolve: {
-    alias: { 'vue-refresh-auth': fileURLToPath(new URL('../src/index.ts', import.meta.url)) },
+    // The package and its subpath entries (vue-refresh-auth/axios) from the source.
+    alias: [
+      {
+        find: /^vue-refresh-auth$/,
+        replacement: fileURLToPath(new URL('../src/index.ts', import.meta.url)),
+      },
+      {
+        find: /^vue-refresh-auth\/(\w+)$/,
+        replacement: fileURLToPath(new URL('../src/$1.ts', import.meta.url)),
+      },
+    ],
   },
   build: { outDir: 'dist', emptyOutDir: true },
   server: { port: 5173, strictPort: false },

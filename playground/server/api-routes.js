@@ -1,5 +1,12 @@
 // @ts-check
-import { defineEventHandler, getRequestHeader, readBody, setResponseHeader } from 'h3'
+import {
+  defineEventHandler,
+  getRequestHeader,
+  parseCookies,
+  readBody,
+  setCookie,
+  setResponseHeader,
+} from 'h3'
 import { withFault } from './faults.js'
 import { fail } from './http.js'
 
@@ -75,6 +82,26 @@ export function addApiRoutes(router, { tokens, store, stats, resetStats, faults 
       await store.revokeAccessToken(claims.jti, claims.exp * 1000)
       return { ok: true }
     }),
+  )
+  // What credentials a cross-origin caller sends (withCredentials): a cookie set here comes back.
+  router.post(
+    '/api/demo/cookie',
+    protectedRoute((event) => {
+      setCookie(event, 'demo_visit', '1', { path: '/api', httpOnly: true, sameSite: 'lax' })
+      return { ok: true }
+    }),
+  )
+  router.get(
+    '/api/demo/cookies',
+    protectedRoute((event) => ({ names: Object.keys(parseCookies(event)).sort() })),
+  )
+  // Whether a request arrived with an Authorization header: an origin that is not allowed must
+  // never see one. Unprotected, so it answers either way.
+  router.get(
+    '/api/demo/authorization',
+    defineEventHandler((event) => ({
+      sent: getRequestHeader(event, 'authorization') !== undefined,
+    })),
   )
   router.get(
     '/api/demo/stats',

@@ -4,7 +4,15 @@
 import { randomBytes } from 'node:crypto'
 import { once } from 'node:events'
 import { createServer } from 'node:http'
-import { createApp, createRouter, send, setResponseHeader, toNodeListener } from 'h3'
+import {
+  createApp,
+  createRouter,
+  defineEventHandler,
+  handleCors,
+  send,
+  setResponseHeader,
+  toNodeListener,
+} from 'h3'
 import { createAccessTokens } from './access-tokens.js'
 import { addApiRoutes } from './api-routes.js'
 import { addAuthRoutes } from './auth-routes.js'
@@ -36,6 +44,8 @@ import { bodyTransport, createCookieTransport } from './transports.js'
  * @property {number} [clockOffset] - Milliseconds the server's clock is ahead of the machine's (negative:
  *   behind), for trying clock skew: `iat`, `exp`, the token checks and the `Date` header all use it.
  *   Default: env `CLOCK_OFFSET`, else 0.
+ * @property {string[]} [corsOrigins] - Other origins whose pages may call the `/api` routes with
+ *   credentials (a second API origin, as a real deployment often has). Default: none, same origin only.
  */
 
 /**
@@ -79,6 +89,7 @@ export function createDemoServer(options = {}) {
     staticDir,
     issuer = 'vue-refresh-auth-demo',
     clockOffset = Number(process.env.CLOCK_OFFSET) || 0,
+    corsOrigins = [],
   } = options
   /** The server's clock, in ms. */
   const now = () => Date.now() + clockOffset
@@ -104,10 +115,10 @@ export function createDemoServer(options = {}) {
   addApiRoutes(router, { tokens, store, stats, resetStats, faults })
 
   const app = createApp({
-    // The Date header on the server's own clock, as a server with a skewed clock would send it.
-    onRequest: clockOffset
-      ? (event) => setResponseHeader(event, 'date', new Date(now()).toUTCString())
-      : undefined,
+    onRequest(event) {
+      // The Date header on the server's own clock, as a server with a skewed clock would send it.
+      if (clockOffset) setResponseHeader(event, 'date', new Date(now()).toUTCString())
+    },
     // h3's own errors (malformed JSON, unknown route) get the same { error, message } shape as ours.
     onError(error, event) {
       if (error.unhandled) console.error(error)
@@ -115,6 +126,7 @@ export function createDemoServer(options = {}) {
       return send(event, JSON.stringify(body), 'application/json')
     },
   })
+  if (corsOrigins.length) app.use(createCorsHandler(corsOrigins))
   app.use(router)
   if (staticDir) app.use(createSpaHandler(staticDir))
 
@@ -157,6 +169,32 @@ export function createDemoServer(options = {}) {
       return nodeServer
     },
   }
+}
+
+/**
+ * CORS for the `/api` routes, with credentials, for the given page origins: a preflight for the
+ * `Authorization` header, and `Date` exposed so that a client can read the server's clock.
+ * https://fetch.spec.whatwg.org/#http-cors-protocol
+ *
+ * @param {string[]} origins
+ */
+function createCorsHandler(origins) {
+  return defineEventHandler((event) => {
+    if (!event.path.startsWith('/api/')) return
+    if (
+      handleCors(event, {
+        origin: origins,
+        credentials: true,
+        methods: ['GET', 'POST'],
+        allowHeaders: ['authorization', 'content-type', 'x-requested-with'],
+        exposeHeaders: ['date'],
+        preflight: { statusCode: 204 },
+      })
+    ) {
+      // The preflight is answered.
+      return null
+    }
+  })
 }
 
 /**

@@ -7,6 +7,11 @@
 // `?every=100` paces the soak card: one request every 100 ms, each sent on schedule whether or not
 // the ones before it have answered (as independent parts of an app would), instead of one request
 // after another.
+// `?api=http://127.0.0.1:3002` is a second API origin: it is added to allowedOrigins, and the doors
+// card calls it with axios (withCredentials), across origins;
+// `?elsewhere=http://127.0.0.1:3003` is an origin that is not allowed: the card calls it too, and it
+// must never see the token;
+// `?refresh=body` runs the session in body mode (`/body/auth/*`, the refresh token in memory).
 // They are read once, when the app starts, so they hold across in-app navigation (login → home).
 
 const params = new URLSearchParams(globalThis.location?.search ?? '')
@@ -37,3 +42,20 @@ const every = Number(params.get('every'))
  * request after another (the default).
  */
 export const soakEvery: number | undefined = every > 0 ? every : undefined
+
+const origin = (value: string | null) => {
+  try {
+    return value ? new URL(value).origin : undefined
+  } catch {
+    return undefined
+  }
+}
+
+/** A second API origin from `?api=<origin>`, allowed to receive the token. */
+export const apiOrigin: string | undefined = origin(params.get('api'))
+
+/** An origin from `?elsewhere=<origin>` that is not allowed to receive the token. */
+export const elsewhereOrigin: string | undefined = origin(params.get('elsewhere'))
+
+/** `?refresh=body`: body mode against the demo server's `/body/auth/*` endpoints. */
+export const bodyMode = params.get('refresh') === 'body'

@@ -35,12 +35,11 @@ export const CHROMIUM_ARGS = [
 /** Where tests save screenshots (gitignored). */
 export const RESULTS_DIR = fileURLToPath(new URL('../../test-results/', import.meta.url))
 
-export interface PlaygroundOptions {
-  /** Access-token lifetime in seconds. @default 30 */
-  accessTtl?: number
-  /** Refresh-token lifetime in seconds. @default the demo server's (7 days) */
-  refreshTtl?: number
-}
+/** Options of the demo server (`createDemoServer`); `accessTtl` defaults to 30 s here. */
+export type PlaygroundOptions = Omit<
+  NonNullable<Parameters<typeof createDemoServer>[0]>,
+  'staticDir'
+>
 
 export interface Playground {
   /** e.g. `http://127.0.0.1:41234`, without a trailing slash. */
