@@ -86,6 +86,38 @@ describe('four tabs, 2 s tokens', () => {
   }, 90_000)
 })
 
+describe('four tabs in body mode, 2 s tokens', () => {
+  const env = usePlaygroundAndBrowser(2)
+
+  it('hand each rotated refresh token on, so none is ever presented twice', async () => {
+    const { browser, playground } = env
+    // Body mode keeps the refresh token in memory: the tabs are open before the login, which
+    // reaches them over the channel, and are never reloaded.
+    const query = '?refresh=body&soak=10'
+    const tabs = []
+    for (let i = 0; i < 4; i++) {
+      const tab = await browser.newPage()
+      await tab.goto(`${playground.url}/login${query}`)
+      await waitForPage(tab, 'login')
+      tabs.push(tab)
+    }
+    await signIn(tabs[0]!, alice)
+    for (const tab of tabs) await waitForPage(tab, 'dashboard')
+    const errors = tabs.map(pageErrors)
+    const { demo } = playground
+    demo.resetStats()
+    const results = await soak(tabs)
+    for (const result of results) {
+      expect(result.errors).toEqual([])
+      expect(result.failed).toBe(0)
+    }
+    expect(demo.stats.refreshes).toBeGreaterThan(0)
+    expect(demo.stats.reuseDetections).toBe(0)
+    expect(demo.stats.refreshRejected).toBe(0)
+    expect(errors.flat()).toEqual([])
+  }, 90_000)
+})
+
 describe('four tabs restored at once after a browser restart', () => {
   const env = usePlaygroundAndBrowser(30)
 
