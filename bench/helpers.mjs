@@ -52,7 +52,9 @@ export function createCannedApi() {
     }
     if (path === '/auth/logout') return json(200, { ok: true })
     counts.api++
-    const authorization = new Headers(init.headers).get('authorization')
+    // axios' fetch adapter sends a Request, the others a URL and init.
+    const headers = init.headers ?? (input instanceof Request ? input.headers : undefined)
+    const authorization = new Headers(headers).get('authorization')
     if (current && authorization === `Bearer ${current}`) return json(200, { ok: true })
     counts.api401++
     return json(401, { error: 'invalid_token' })

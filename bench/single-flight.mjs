@@ -1,5 +1,6 @@
 // Single-flight at scale against the demo server on loopback: N concurrent requests sent with an
-// access token the server has revoked (POST /api/demo/expire-token). For vue-refresh-auth and for
+// access token the server has revoked (POST /api/demo/expire-token). For each door of
+// vue-refresh-auth (the ofetch instance, fetchWithAuth, axios with withAuth) and for
 // axios + axios-auth-refresh (default options), count the refresh requests the server saw and the
 // requests that succeeded, and time the burst against N plain requests plus one refresh round trip
 // of the same client, measured in the same run.
@@ -18,9 +19,8 @@ const CREDENTIALS = { username: 'alice', password: 'alice-password' }
 
 const demo = createDemoServer({ accessTtl: 3600 })
 
-/** vue-refresh-auth, with fetch-cookie playing the browser's cookie jar. */
+/** vue-refresh-auth's ofetch instance. */
 async function oursClient(url) {
-  globalThis.fetch = makeFetchCookie(globalThis.fetch, new CookieJar())
   const { api, store } = await signedInClient(authOptions(url))
   // The baseline: the same fetch, no library, the same header.
   const bare = (path) =>
@@ -34,6 +34,52 @@ async function oursClient(url) {
     plain: (i) => bare(`/data?i=${i}`),
     refreshRoundTrip: () => ofetch.raw(`${url}/auth/refresh`, { method: 'POST' }),
     expire: () => api('/demo/expire-token', { method: 'POST' }),
+    ensureSignedIn: async () => {
+      if (!store.isAuthenticated) await store.login(CREDENTIALS)
+    },
+  }
+}
+
+/** fetchWithAuth, the fetch door, on the same session machinery. */
+async function fetchDoorClient(url) {
+  const { auth, store } = await signedInClient(authOptions(url))
+  const send = async (input, init) => {
+    const response = await init(input)
+    if (!response.ok)
+      throw Object.assign(new Error(`HTTP ${response.status}`), { status: response.status })
+    return response.json()
+  }
+  return {
+    name: 'fetchWithAuth',
+    request: (i) => send(`${url}/api/data?i=${i}`, (u) => auth.fetchWithAuth(u)),
+    plain: (i) =>
+      send(`${url}/api/data?i=${i}`, (u) =>
+        fetch(u, { headers: { Authorization: `Bearer ${store.accessToken}` } }),
+      ),
+    refreshRoundTrip: () => fetch(`${url}/auth/refresh`, { method: 'POST' }),
+    expire: () => auth.fetchWithAuth(`${url}/api/demo/expire-token`, { method: 'POST' }),
+    ensureSignedIn: async () => {
+      if (!store.isAuthenticated) await store.login(CREDENTIALS)
+    },
+  }
+}
+
+/** axios with withAuth, the axios door: the session refreshes, axios only sends. */
+async function axiosDoorClient(url) {
+  const { auth, store } = await signedInClient(authOptions(url))
+  const { withAuth } = await import('vue-refresh-auth/axios')
+  const api = withAuth(axios.create({ baseURL: `${url}/api` }), auth)
+  const plainApi = axios.create({ baseURL: `${url}/api` })
+  return {
+    name: 'axios + withAuth',
+    request: (i) => api.get('/data', { params: { i } }),
+    plain: (i) =>
+      plainApi.get('/data', {
+        params: { i },
+        headers: { Authorization: `Bearer ${store.accessToken}` },
+      }),
+    refreshRoundTrip: () => fetch(`${url}/auth/refresh`, { method: 'POST' }),
+    expire: () => api.post('/demo/expire-token'),
     ensureSignedIn: async () => {
       if (!store.isAuthenticated) await store.login(CREDENTIALS)
     },
@@ -172,12 +218,20 @@ async function measure(client, n) {
 
 section(async () => {
   const { url, close } = await demo.listen()
-  const results = { ours: [], axios: [] }
-  const ours = await oursClient(url)
-  const peer = await axiosClient(url)
+  // One cookie jar, playing the browser for the library's sessions: the library reads
+  // globalThis.fetch when it sends, so the three doors' sessions share it, and are measured one
+  // after another, so no two refreshes ever present the same cookie.
+  globalThis.fetch = makeFetchCookie(globalThis.fetch, new CookieJar())
+  const results = { ours: [], fetchDoor: [], axiosDoor: [], axios: [] }
+  // axios-auth-refresh keeps its own jar; the clients are measured in turn at each N.
+  const clients = [
+    ['ours', await oursClient(url)],
+    ['fetchDoor', await fetchDoorClient(url)],
+    ['axiosDoor', await axiosDoorClient(url)],
+    ['axios', await axiosClient(url)],
+  ]
   for (const n of SIZES) {
-    results.ours.push(await measure(ours, n))
-    results.axios.push(await measure(peer, n))
+    for (const [key, client] of clients) results[key].push(await measure(client, n))
   }
   await close()
   return results

@@ -71,6 +71,28 @@ section(async () => {
     }
   }
 
+  // What each door costs. fetchWithAuth is part of the main entry (auth.fetchWithAuth): measured
+  // from src/ with and without its module. The axios door is an entry of its own: the main entry
+  // and it, against the main entry alone (they share a chunk).
+  const external = [...PEERS, ...DEPS, 'axios']
+  const fromSource = await bundle(LIBRARY_ENTRY, { external, fromSource: true })
+  const withoutFetchDoor = await bundle(LIBRARY_ENTRY, {
+    external,
+    fromSource: true,
+    stub: {
+      module: 'fetchWithAuth',
+      code: 'export const createFetchWithAuth = () => fetch; export const useFetchWithAuth = () => fetch',
+    },
+  })
+  const withAxiosDoor = await bundle(`${LIBRARY_ENTRY}\nexport * from 'vue-refresh-auth/axios'`, {
+    external,
+  })
+  const doors = {
+    fetchWithAuthGzip: fromSource.gzip - withoutFetchDoor.gzip,
+    axiosEntryGzip: withAxiosDoor.gzip - library.gzip,
+  }
+  log(`fetchWithAuth ${doors.fetchWithAuthGzip} B, axios entry ${doors.axiosEntryGzip} B`)
+
   const axios = await bundle(AXIOS_ENTRY)
   const oidc = await bundle(OIDC_ENTRY)
   log(
@@ -82,6 +104,7 @@ section(async () => {
     libraryDev: figures(libraryDev),
     withDeps: figures(withDeps),
     devtools,
+    doors,
     axios: figures(axios),
     oidc: figures(oidc),
   }

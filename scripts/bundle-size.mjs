@@ -20,6 +20,7 @@ export const DEVTOOLS_MARKERS = ['@vue/devtools-api', 'addTimelineEvent', 'setup
 
 const ENTRY = 'virtual:size-entry'
 const RESOLVED_ENTRY = '\0' + ENTRY
+const STUB = '\0size-stub'
 
 /** An `external` matcher for whole packages and their subpaths. */
 export const externals = (names) => (id) =>
@@ -32,23 +33,41 @@ export const externals = (names) => (id) =>
  * @param {object} [options]
  * @param {string[]} [options.external] - packages left as imports
  * @param {'production' | 'development'} [options.env] - `process.env.NODE_ENV` of the app build
+ * @param {boolean} [options.fromSource] - bundle `src/` (with `__DEV__` as the library build
+ *   defines it) instead of the built package, to measure what one module costs
+ * @param {{ module: string, code: string }} [options.stub] - with `fromSource`: the `src/` module
+ *   (e.g. `fetchWithAuth`) replaced by this code
  * @returns {Promise<{ code: string, bytes: number, gzip: number, chunks: number }>}
  */
-export async function bundle(code, { external = [], env = 'production' } = {}) {
+export async function bundle(
+  code,
+  { external = [], env = 'production', fromSource = false, stub } = {},
+) {
   const result = await build({
     configFile: false,
     envDir: false,
     root,
     logLevel: 'silent',
     mode: env,
-    define: { 'process.env.NODE_ENV': JSON.stringify(env) },
-    // The built package, not src/: what users install. Its package.json has "sideEffects": false.
-    resolve: { alias: { 'vue-refresh-auth': `${root}dist/index.js` } },
+    define: {
+      'process.env.NODE_ENV': JSON.stringify(env),
+      ...(fromSource ? { __DEV__: "(process.env.NODE_ENV !== 'production')" } : {}),
+    },
     plugins: [
       {
         name: 'size-entry',
-        resolveId: (id) => (id === ENTRY ? RESOLVED_ENTRY : null),
-        load: (id) => (id === RESOLVED_ENTRY ? code : null),
+        enforce: 'pre',
+        resolveId(id, importer) {
+          if (id === ENTRY) return RESOLVED_ENTRY
+          // The built package, not src/ (what users install; its package.json has "sideEffects":
+          // false), unless a module of src/ is being measured.
+          const entry = /^vue-refresh-auth(?:\/(\w+))?$/.exec(id)
+          if (entry)
+            return `${root}${fromSource ? 'src' : 'dist'}/${entry[1] ?? 'index'}.${fromSource ? 'ts' : 'js'}`
+          if (stub && importer?.startsWith(`${root}src/`) && id === `./${stub.module}`) return STUB
+          return null
+        },
+        load: (id) => (id === RESOLVED_ENTRY ? code : id === STUB ? stub.code : null),
       },
     ],
     build: {
