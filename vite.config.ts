@@ -1,3 +1,5 @@
+import { fileURLToPath } from 'node:url'
+import vue from '@vitejs/plugin-vue'
 import { configDefaults, defineConfig } from 'vitest/config'
 import pkg from './package.json' with { type: 'json' }
 
@@ -18,7 +20,7 @@ export default defineConfig(({ mode }) => ({
     sourcemap: true,
     lib: {
       // Each door beyond the main entry is its own entry: an app pays only for what it imports.
-      entry: { index: 'src/index.ts', axios: 'src/axios.ts' },
+      entry: { index: 'src/index.ts', axios: 'src/axios.ts', testing: 'src/testing/index.ts' },
       formats: ['es'],
     },
     rollupOptions: { external },
@@ -39,6 +41,27 @@ export default defineConfig(({ mode }) => ({
           name: 'unit',
           include: ['test/**/*.spec.ts'],
           exclude: [...configDefaults.exclude, 'test/browser/**'],
+        },
+      },
+      {
+        // The example test suite of docs/cookbook/testing.md, as an app's own tests would run.
+        extends: true,
+        plugins: [vue()],
+        resolve: {
+          alias: [
+            {
+              find: /^vue-refresh-auth$/,
+              replacement: fileURLToPath(new URL('src/index.ts', import.meta.url)),
+            },
+            {
+              find: /^vue-refresh-auth\/testing$/,
+              replacement: fileURLToPath(new URL('src/testing/index.ts', import.meta.url)),
+            },
+          ],
+        },
+        test: {
+          name: 'docs',
+          include: ['docs/snippets/testing/**/*.test.ts'],
         },
       },
       {

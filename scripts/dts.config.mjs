@@ -7,7 +7,11 @@ import pkg from '../package.json' with { type: 'json' }
 const external = [...Object.keys(pkg.peerDependencies), ...Object.keys(pkg.dependencies)]
 
 export default {
-  input: { index: '.dts/index.d.ts', axios: '.dts/axios.d.ts' },
+  input: {
+    index: '.dts/index.d.ts',
+    axios: '.dts/axios.d.ts',
+    testing: '.dts/testing/index.d.ts',
+  },
   output: {
     dir: 'dist',
     format: 'es',

@@ -12,7 +12,15 @@ if (!existsSync(`${root}dist/index.js`)) {
   process.exit(1)
 }
 
-const { gzip, bytes } = await measureLibrary()
+const { gzip, bytes, code } = await measureLibrary()
+
+// The testing kit is an entry of its own: nothing of it may reach an app's production bundle.
+const testingCode = ['createTestingAuth', 'createFakeAuthServer', 'Injected fault', 'test-user']
+const leaked = testingCode.filter((marker) => code.includes(marker))
+if (leaked.length) {
+  console.error(`size: the main entry carries testing-kit code (${leaked.join(', ')}).`)
+  process.exit(1)
+}
 const line = `size: vue-refresh-auth ${gzip} B min+gzip (${bytes} B min), budget ${budget} B`
 
 if (gzip > budget) {

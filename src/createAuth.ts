@@ -4,8 +4,8 @@ import type { App } from 'vue'
 import { AuthError } from './errors'
 import { isClient } from './env'
 import { installGuards } from './guards'
-import { resolveOptions } from './options'
-import { createSession } from './session'
+import { resolveOptions, type ResolvedOptions } from './options'
+import { createSession, type Session } from './session'
 import { registerDoor, sessionKey, sessions, storeOf, type AuthStore } from './store'
 import type { AuthEvent, AuthOptions, DefaultClaims, DefaultUser } from './types'
 
@@ -40,9 +40,21 @@ export function createAuth<TClaims = DefaultClaims, TUser = DefaultUser>(
   options: AuthOptions<TClaims, TUser> = {},
 ): AuthPlugin<TClaims, TUser> {
   const resolved = resolveOptions(options)
-  const session = createSession<TClaims, TUser>(resolved)
-  let pinia: Pinia | undefined
+  return createPlugin(createSession<TClaims, TUser>(resolved), resolved, true)
+}
 
+/**
+ * The plugin around a session. `live`: the app's session, started at install (tab sync, listeners,
+ * devtools, the start-up restore); the testing kit's is not, and nothing of it runs by itself.
+ * `withoutPinia`: the message of the error when Pinia is not installed first.
+ */
+export function createPlugin<TClaims, TUser>(
+  session: Session<TClaims, TUser>,
+  resolved: ResolvedOptions<TClaims, TUser>,
+  live: boolean,
+  withoutPinia = 'app.use(auth) was called before Pinia was installed. Call app.use(createPinia()) first, then app.use(auth).',
+): AuthPlugin<TClaims, TUser> {
+  let pinia: Pinia | undefined
   const plugin: AuthPlugin<TClaims, TUser> = {
     ready: session.ready,
     fetch: session.fetch,
@@ -59,16 +71,14 @@ export function createAuth<TClaims = DefaultClaims, TUser = DefaultUser>(
     install(app) {
       pinia = app.config.globalProperties.$pinia as Pinia | undefined
       if (!pinia) {
-        throw new AuthError(
-          'misconfigured',
-          'app.use(auth) was called before Pinia was installed. Call app.use(createPinia()) first, then app.use(auth).',
-        )
+        throw new AuthError('misconfigured', withoutPinia)
       }
       sessions.set(pinia, session)
       app.provide(sessionKey, session)
       // Create the store now so its state exists before the first navigation or render.
       storeOf(pinia)
       if (resolved.router) app.onUnmount(installGuards(resolved.router, session))
+      if (!live) return
       if (__DEV__ && resolved.devtools && isClient) {
         // A dynamic import, so that production builds drop even the import of @vue/devtools-api.
         // Events of the first moments (the start-up restore) arrive before the module does.

@@ -45,6 +45,8 @@ export interface ResolvedOptions<TClaims = DefaultClaims, TUser = unknown> {
   fetchOptions: FetchOptions
   onSessionExpired: ((reason: AuthError) => void) | null
   onEvent: ((event: AuthEvent) => void) | null
+  /** The fetch of the login, refresh and logout requests (the testing kit answers them itself). */
+  authFetch?: typeof fetch
 }
 
 function endpoint(option: EndpointOption | undefined, fallback: string | false): Endpoint | null {

@@ -1,6 +1,6 @@
 import { ofetch } from 'ofetch'
 import { shallowRef, toRaw, type Ref, type ShallowRef } from 'vue'
-import { AuthError, retryAfterMs, toAuthError } from './errors'
+import { AuthError, retryAfterMs, toAuthError, type AuthErrorCode } from './errors'
 import { isClient, isOffline, lazyFetch, listen, readCookie } from './env'
 import type { Door } from './door'
 import { createAuthFetch } from './fetch'
@@ -44,7 +44,7 @@ export function createSession<TClaims, TUser>(options: ResolvedOptions<TClaims, 
   const { endpoints, bodyMode } = options
   const authFetch = ofetch.create(
     { credentials: options.credentials, retry: 0, timeout: AUTH_TIMEOUT },
-    { fetch: lazyFetch },
+    { fetch: options.authFetch ?? lazyFetch },
   )
 
   const tokens: ShallowRef<TokenSet<TClaims> | null> = shallowRef(null)
@@ -771,6 +771,26 @@ export function createSession<TClaims, TUser>(options: ResolvedOptions<TClaims, 
     tabs = null
   }
 
+  /**
+   * Testing kit: puts a session in place (`set` null: none), as if a restore had found it, with no
+   * request; a settled status settles `ready`.
+   */
+  function seed(set: TokenSet<TClaims> | null, seededUser: TUser | null, seededStatus: AuthStatus) {
+    newGeneration()
+    tokens.value = set
+    user.value = seededUser
+    status.value = seededStatus
+    error.value = null
+    expiredNotified = false
+    if (seededStatus !== 'unknown' && seededStatus !== 'restoring') resolveReady()
+  }
+
+  /** Testing kit: the session ends as a rejected refresh would end it (onSessionExpired, guards). */
+  function end(code: AuthErrorCode) {
+    expire(new AuthError(code, 'The session ended (endSession() of the testing kit).'))
+    resolveReady()
+  }
+
   /** Devtools action: treat the token as expired now, to watch the refresh flow happen. */
   function expireLocally() {
     const set = tokens.value
@@ -812,6 +832,8 @@ export function createSession<TClaims, TUser>(options: ResolvedOptions<TClaims, 
     },
     nextCheckAt,
     expireLocally,
+    seed,
+    end,
     login,
     logout,
     refresh,

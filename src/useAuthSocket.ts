@@ -203,7 +203,9 @@ export function useAuthSocket<T = unknown>(
         attempt.token = token
         onTokenRefreshed(token, socket)
       } else {
-        // Move to the new token now, before the server closes the old one at its expiry.
+        // Move to the new token now, before the server closes the old one at its expiry: the old
+        // socket goes at once, the new one as soon as the token is handed out.
+        drop(1000, 'new token')
         void connectWithFreshToken()
       }
     },

@@ -1,0 +1,385 @@
+// @vitest-environment happy-dom
+// The testing kit (vue-refresh-auth/testing) as an app's tests use it: createTestingAuth({ createSpy: vi.fn }) in place
+// of createAuth(), and createFakeAuthServer() as the backend of a real session.
+import { flushPromises, mount } from '@vue/test-utils'
+import { createPinia } from 'pinia'
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { createApp, defineComponent, h } from 'vue'
+import { createMemoryHistory, createRouter, RouterView } from 'vue-router'
+import { isAuthError, useAuth, useAuthFetch, useFetchWithAuth } from '../src'
+import { createFakeAuthServer, createTestingAuth } from '../src/testing'
+import { setupAuth } from './utils'
+
+const Profile = defineComponent(() => {
+  const auth = useAuth()
+  return () =>
+    h('p', auth.isAuthenticated ? `${String(auth.user?.name)} (${auth.roles.join(', ')})` : 'guest')
+})
+
+describe('createTestingAuth', () => {
+  it('starts in initialState, with claims and roles from a matching token', () => {
+    const auth = createTestingAuth({
+      createSpy: vi.fn,
+      initialState: { user: { name: 'Ada' }, claims: { sub: 'ada', roles: ['admin', 'user'] } },
+    })
+    const wrapper = mount(Profile, { global: { plugins: [createPinia(), auth] } })
+    expect(wrapper.text()).toBe('Ada (admin, user)')
+    expect(auth.store.status).toBe('authenticated')
+    expect(auth.store.claims).toMatchObject({ sub: 'ada', roles: ['admin', 'user'] })
+    expect(auth.store.hasRole('admin')).toBe(true)
+    expect(auth.store.accessToken?.split('.')).toHaveLength(3)
+  })
+
+  it('puts roles given alone into the claims, and honours expiresAt', () => {
+    const expiresAt = Date.now() + 5 * 60_000
+    const auth = createTestingAuth({
+      createSpy: vi.fn,
+      initialState: { roles: ['editor'], expiresAt },
+    })
+    createApp({ render: () => null })
+      .use(createPinia())
+      .use(auth)
+    expect(auth.store.roles).toEqual(['editor'])
+    expect(auth.store.claims?.roles).toEqual(['editor'])
+    expect(auth.store.expiresAt).toBe(expiresAt)
+  })
+
+  it('stubs the actions with spies by default, which send nothing', async () => {
+    const fetch = vi.fn()
+    vi.stubGlobal('fetch', fetch)
+    const auth = createTestingAuth({ createSpy: vi.fn })
+    mount(Profile, { global: { plugins: [createPinia(), auth] } })
+    await auth.store.login({ username: 'ada', password: 'x' })
+    await auth.store.logout()
+    expect(auth.store.login).toHaveBeenCalledWith({ username: 'ada', password: 'x' })
+    expect(auth.store.logout).toHaveBeenCalledOnce()
+    expect(auth.store.isAuthenticated).toBe(false)
+    expect(fetch).not.toHaveBeenCalled()
+  })
+
+  it('takes spies from createSpy, and runs the real actions through them with stubActions: false', async () => {
+    const server = createFakeAuthServer()
+    vi.stubGlobal('fetch', server.fetch)
+    const createSpy = vi.fn((fn?: (...args: any[]) => any) => vi.fn(fn))
+    const auth = createTestingAuth({ stubActions: false, createSpy })
+    createApp({ render: () => null })
+      .use(createPinia())
+      .use(auth)
+    await auth.store.login({ username: 'alice', password: 'alice-password' })
+    expect(createSpy).toHaveBeenCalledTimes(5)
+    expect(auth.store.login).toHaveBeenCalledOnce()
+    expect(auth.store.isAuthenticated).toBe(true)
+    expect(server.stats.logins).toBe(1)
+  })
+
+  it('lends its token to every door, for allowed origins only', async () => {
+    const fetch = vi.fn(
+      async () => new Response('{}', { headers: { 'content-type': 'application/json' } }),
+    )
+    vi.stubGlobal('fetch', fetch)
+    const auth = createTestingAuth({ createSpy: vi.fn, initialState: { user: { name: 'Ada' } } })
+    const app = createApp({ render: () => null })
+      .use(createPinia())
+      .use(auth)
+    await app.runWithContext(() => useAuthFetch())('/api/items')
+    await app.runWithContext(() => useFetchWithAuth())('/api/more')
+    await auth.fetchWithAuth('https://elsewhere.example/x')
+    const sent = fetch.mock.calls.map(([input, init]: any[]) =>
+      new Headers(init?.headers ?? (input instanceof Request ? input.headers : {})).get(
+        'authorization',
+      ),
+    )
+    expect(sent).toEqual([
+      `Bearer ${auth.store.accessToken}`,
+      `Bearer ${auth.store.accessToken}`,
+      null,
+    ])
+  })
+
+  it('runs no timer, no channel and no request of its own', async () => {
+    vi.useFakeTimers()
+    try {
+      const fetch = vi.fn()
+      vi.stubGlobal('fetch', fetch)
+      const Channel = vi.fn()
+      vi.stubGlobal('BroadcastChannel', Channel)
+      const auth = createTestingAuth({
+        createSpy: vi.fn,
+        initialState: { user: { name: 'Ada' }, expiresAt: Date.now() + 2000 },
+      })
+      mount(Profile, { global: { plugins: [createPinia(), auth] } })
+      await vi.advanceTimersByTimeAsync(60_000)
+      expect(vi.getTimerCount()).toBe(0)
+      expect(fetch).not.toHaveBeenCalled()
+      expect(Channel).not.toHaveBeenCalled()
+    } finally {
+      vi.useRealTimers()
+    }
+  })
+
+  it('answers a 401 with a token for the same claims, without the network, and replays once', async () => {
+    const seen: (string | null)[] = []
+    vi.stubGlobal('fetch', async (_input: unknown, init?: RequestInit) => {
+      seen.push(new Headers(init?.headers).get('authorization'))
+      return seen.length === 1
+        ? new Response('{}', { status: 401 })
+        : new Response('{"ok":true}', { headers: { 'content-type': 'application/json' } })
+    })
+    const auth = createTestingAuth({
+      createSpy: vi.fn,
+      initialState: { claims: { sub: 'ada', roles: ['user'] } },
+    })
+    createApp({ render: () => null })
+      .use(createPinia())
+      .use(auth)
+    const before = auth.store.accessToken
+    expect(await auth.fetch('/api/items')).toEqual({ ok: true })
+    expect(seen).toHaveLength(2)
+    expect(seen[1]).not.toBe(`Bearer ${before}`)
+    expect(auth.store.claims).toMatchObject({ sub: 'ada', roles: ['user'] })
+  })
+
+  it('drives the guards, and a session that expires on a protected page leads to the login page', async () => {
+    const page = (name: string) => defineComponent({ render: () => h('p', name) })
+    const router = createRouter({
+      history: createMemoryHistory(),
+      routes: [
+        { path: '/', component: page('home') },
+        { path: '/login', component: page('login'), meta: { guestOnly: true } },
+        { path: '/admin', component: page('admin'), meta: { roles: ['admin'] } },
+      ],
+    })
+    const onSessionExpired = vi.fn()
+    const auth = createTestingAuth({
+      createSpy: vi.fn,
+      router,
+      onSessionExpired,
+      initialState: { user: { name: 'Ada' }, roles: ['admin'] },
+    })
+    const wrapper = mount(defineComponent({ render: () => h(RouterView) }), {
+      global: { plugins: [createPinia(), router, auth] },
+    })
+    await router.push('/admin')
+    expect(wrapper.text()).toBe('admin')
+    auth.endSession()
+    await flushPromises()
+    expect(router.currentRoute.value.fullPath).toBe('/login?redirect=/admin')
+    expect(wrapper.text()).toBe('login')
+    expect(onSessionExpired).toHaveBeenCalledOnce()
+    expect(isAuthError(auth.store.error, 'session_expired')).toBe(true)
+    // Signed in again (as another tab would): the login page sends the user back where they were.
+    auth.setSession({ user: { name: 'Ada' }, roles: ['admin'] })
+    await flushPromises()
+    expect(router.currentRoute.value.path).toBe('/admin')
+  })
+
+  it('holds the first navigation while the status is restoring, until setSession settles it', async () => {
+    const router = createRouter({
+      history: createMemoryHistory(),
+      routes: [
+        { path: '/', component: { render: () => h('p', 'home') }, meta: { requiresAuth: true } },
+        { path: '/login', component: { render: () => h('p', 'login') } },
+      ],
+    })
+    const auth = createTestingAuth({
+      createSpy: vi.fn,
+      router,
+      initialState: { status: 'restoring' },
+    })
+    const wrapper = mount(defineComponent({ render: () => h(RouterView) }), {
+      global: { plugins: [createPinia(), router, auth] },
+    })
+    void router.push('/')
+    await flushPromises()
+    expect(wrapper.text()).toBe('')
+    auth.setSession({ user: { name: 'Ada' } })
+    await flushPromises()
+    expect(wrapper.text()).toBe('home')
+  })
+
+  it('explains roles that do not fit the claims', () => {
+    expect(() =>
+      createTestingAuth({
+        createSpy: vi.fn,
+        initialState: { claims: { roles: ['user'] }, roles: ['admin'] },
+      }),
+    ).toThrowError(/initialState\.roles \[admin\] do not fit its claims/)
+    const error = (() => {
+      try {
+        createTestingAuth({
+          createSpy: vi.fn,
+          initialState: { claims: { roles: ['user'] }, roles: ['admin'] },
+        })
+      } catch (caught) {
+        return caught
+      }
+    })()
+    expect(isAuthError(error, 'misconfigured')).toBe(true)
+  })
+
+  it('explains a test that forgot Pinia', () => {
+    const auth = createTestingAuth({ createSpy: vi.fn })
+    expect(() => mount(Profile, { global: { plugins: [auth] } })).toThrowError(
+      /createTestingAuth\(\) was installed before Pinia/,
+    )
+  })
+
+  it('explains where spies come from when there is no vi or jest global', () => {
+    expect(() => createTestingAuth()).toThrowError(/createSpy/)
+    // With the test runner's globals (Vitest's globals: true, or Jest), they come from there.
+    vi.stubGlobal('vi', { fn: vi.fn })
+    expect(() => createTestingAuth()).not.toThrow()
+  })
+})
+
+describe('createFakeAuthServer', () => {
+  beforeEach(() => {
+    vi.useFakeTimers({ now: Date.UTC(2026, 0, 1) })
+  })
+  afterEach(() => {
+    vi.useRealTimers()
+  })
+
+  const post = (server: { fetch: typeof fetch }, path: string, body?: unknown, headers = {}) =>
+    server.fetch(path, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...headers },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    })
+  const alice = { username: 'alice', password: 'alice-password' }
+
+  it('signs users in with their roles and profile, and refuses a wrong password', async () => {
+    const server = createFakeAuthServer({
+      users: [{ username: 'ada', password: 'pw', roles: ['admin'], name: 'Ada' }],
+    })
+    expect((await post(server, '/auth/login', { username: 'ada', password: 'no' })).status).toBe(
+      401,
+    )
+    const answer = await (
+      await post(server, '/auth/login', { username: 'ada', password: 'pw' })
+    ).json()
+    expect(answer).toMatchObject({
+      expires_in: 60,
+      user: { username: 'ada', name: 'Ada', roles: ['admin'] },
+    })
+    expect(answer.user).not.toHaveProperty('password')
+    expect(server.cookies.get('refresh_token')).toBeTruthy()
+    expect(server.stats).toMatchObject({ logins: 1, loginFailures: 1 })
+  })
+
+  it('rotates refresh tokens, and revokes the session when a used one comes back', async () => {
+    const server = createFakeAuthServer()
+    await post(server, '/auth/login', alice)
+    const first = server.cookies.get('refresh_token')!
+    expect((await post(server, '/auth/refresh')).status).toBe(200)
+    const second = server.cookies.get('refresh_token')!
+    expect(second).not.toBe(first)
+    // Someone replays the first token: reuse, and the whole session is gone.
+    const thief = server.client()
+    thief.cookies.set('refresh_token', first)
+    expect((await post(thief, '/auth/refresh')).status).toBe(401)
+    expect((await post(server, '/auth/refresh')).status).toBe(401)
+    expect(server.stats).toMatchObject({ refreshes: 3, reuseDetections: 1, refreshRejected: 2 })
+  })
+
+  it('keeps one cookie jar per client', async () => {
+    const server = createFakeAuthServer()
+    const other = server.client()
+    await post(server, '/auth/login', alice)
+    expect((await post(other, '/auth/refresh')).status).toBe(401)
+    expect((await post(server, '/auth/refresh')).status).toBe(200)
+  })
+
+  it('speaks body mode', async () => {
+    const server = createFakeAuthServer({ refresh: 'body' })
+    const { refresh_token: token } = await (await post(server, '/auth/login', alice)).json()
+    expect(server.cookies.size).toBe(0)
+    const rotated = await (await post(server, '/auth/refresh', { refresh_token: token })).json()
+    expect(rotated.refresh_token).not.toBe(token)
+    expect((await post(server, '/auth/refresh', { refresh_token: token })).status).toBe(401)
+  })
+
+  it('checks a double-submit CSRF header on refresh and logout', async () => {
+    const server = createFakeAuthServer({ csrf: { header: 'x-csrf', cookie: 'csrf' } })
+    await post(server, '/auth/login', alice)
+    expect((await post(server, '/auth/refresh')).status).toBe(403)
+    const csrf = server.cookies.get('csrf')!
+    expect((await post(server, '/auth/refresh', undefined, { 'x-csrf': csrf })).status).toBe(200)
+  })
+
+  it('puts the app’s routes behind the token check, on the test’s clock', async () => {
+    const server = createFakeAuthServer({ accessTtl: 10 })
+    server.route('GET', '/api/items', (_request, claims) => ({ for: claims.sub }))
+    const { access_token: token } = await (await post(server, '/auth/login', alice)).json()
+    const get = () => server.fetch('/api/items', { headers: { authorization: `Bearer ${token}` } })
+    expect(await (await get()).json()).toEqual({ for: 'alice' })
+    expect((await server.fetch('/api/items')).status).toBe(401)
+    await vi.advanceTimersByTimeAsync(10_000)
+    expect((await get()).status).toBe(401)
+    expect(server.stats).toMatchObject({ apiRequests: 3, unauthorized: 2, expiredTokenRequests: 1 })
+    expect((await server.fetch('/api/nothing')).status).toBe(404)
+  })
+
+  it('logs out one session, or every session of the user', async () => {
+    const server = createFakeAuthServer()
+    const laptop = server.client()
+    await post(server, '/auth/login', alice)
+    await post(laptop, '/auth/login', alice)
+    await post(server, '/auth/logout')
+    expect((await post(laptop, '/auth/refresh')).status).toBe(200)
+    await post(server, '/auth/login', alice)
+    await post(server, '/auth/logout', { everywhere: true })
+    expect((await post(laptop, '/auth/refresh')).status).toBe(401)
+  })
+
+  it('injects faults: a status with Retry-After, a dropped connection, a delay, several times', async () => {
+    const server = createFakeAuthServer()
+    await post(server, '/auth/login', alice)
+    server.fail('refresh', { status: 503, retryAfter: 2, times: 2 })
+    const unavailable = await post(server, '/auth/refresh')
+    expect([unavailable.status, unavailable.headers.get('retry-after')]).toEqual([503, '2'])
+    expect((await post(server, '/auth/refresh')).status).toBe(503)
+    server.fail('refresh', { drop: true })
+    await expect(post(server, '/auth/refresh')).rejects.toThrow(TypeError)
+    server.fail('refresh', { delay: 1_000 })
+    let answered = false
+    const late = post(server, '/auth/refresh').then((response) => {
+      answered = true
+      return response
+    })
+    await vi.advanceTimersByTimeAsync(999)
+    expect(answered).toBe(false)
+    await vi.advanceTimersByTimeAsync(1)
+    expect((await late).status).toBe(200)
+  })
+
+  it('expires every access token, or revokes a user, on demand', async () => {
+    const server = createFakeAuthServer()
+    server.route('GET', '/api/me', (_r, claims) => claims.sub)
+    const { access_token: token } = await (await post(server, '/auth/login', alice)).json()
+    const get = () => server.fetch('/api/me', { headers: { authorization: `Bearer ${token}` } })
+    server.expireAccessTokens()
+    expect((await get()).status).toBe(401)
+    expect(server.stats.expiredTokenRequests).toBe(1)
+    const renewed = await (await post(server, '/auth/refresh')).json()
+    server.revoke('alice')
+    const revoked = await server.fetch('/api/me', {
+      headers: { authorization: `Bearer ${renewed.access_token}` },
+    })
+    expect(revoked.status).toBe(401)
+    expect((await post(server, '/auth/refresh')).status).toBe(401)
+  })
+
+  it('is the backend of a real session, end to end', async () => {
+    const server = createFakeAuthServer({ accessTtl: 60 })
+    server.route('GET', '/api/items', () => ['a', 'b'])
+    vi.stubGlobal('fetch', server.fetch)
+    const { store, $fetch } = setupAuth({ baseURL: '/api', restore: false })
+    await store.login(alice)
+    server.expireAccessTokens()
+    const results = await Promise.all(Array.from({ length: 50 }, () => $fetch('/items')))
+    expect(results).toEqual(Array(50).fill(['a', 'b']))
+    expect(server.stats.refreshes).toBe(1)
+    expect(server.stats.reuseDetections).toBe(0)
+  })
+})
