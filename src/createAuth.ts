@@ -52,7 +52,9 @@ export function createPlugin<TClaims, TUser>(
   session: Session<TClaims, TUser>,
   resolved: ResolvedOptions<TClaims, TUser>,
   live: boolean,
-  withoutPinia = 'app.use(auth) was called before Pinia was installed. Call app.use(createPinia()) first, then app.use(auth).',
+  withoutPinia = __DEV__
+    ? 'app.use(auth) was called before Pinia was installed. Call app.use(createPinia()) first, then app.use(auth).'
+    : '',
 ): AuthPlugin<TClaims, TUser> {
   let pinia: Pinia | undefined
   const plugin: AuthPlugin<TClaims, TUser> = {
@@ -63,7 +65,7 @@ export function createPlugin<TClaims, TUser>(
       if (!pinia) {
         throw new AuthError(
           'misconfigured',
-          'auth.store was read before app.use(auth); install the plugin first.',
+          __DEV__ ? 'auth.store was read before app.use(auth); install the plugin first.' : '',
         )
       }
       return storeOf<TClaims, TUser>(pinia)
@@ -71,7 +73,7 @@ export function createPlugin<TClaims, TUser>(
     install(app) {
       pinia = app.config.globalProperties.$pinia as Pinia | undefined
       if (!pinia) {
-        throw new AuthError('misconfigured', withoutPinia)
+        throw new AuthError('misconfigured', __DEV__ ? withoutPinia : '')
       }
       sessions.set(pinia, session)
       app.provide(sessionKey, session)

@@ -2,7 +2,7 @@ import type { ClockOffset, TokenTiming } from './expiry'
 import { getBroadcastChannel, getLocks } from './env'
 
 /** A token as it travels between tabs of one origin (and one machine, so one clock). */
-export interface SharedTokens extends TokenTiming {
+export interface SharedToken extends TokenTiming {
   token: string
   seq: number
 }
@@ -11,7 +11,7 @@ export interface SharedTokens extends TokenTiming {
 export type TabMessage =
   | {
       type: 'login' | 'token'
-      tokens: SharedTokens
+      token: SharedToken
       /** What the sender knows of the server's clock. */
       clock: ClockOffset | null
       user: unknown
@@ -25,8 +25,8 @@ const isNumber = (value: unknown): value is number =>
   typeof value === 'number' && !Number.isNaN(value)
 const isTime = (value: unknown) => value === null || isNumber(value)
 
-function isSharedTokens(value: unknown): value is SharedTokens {
-  const t = value as Partial<SharedTokens> | null
+function isSharedToken(value: unknown): value is SharedToken {
+  const t = value as Partial<SharedToken> | null
   return (
     typeof t === 'object' &&
     t !== null &&
@@ -54,7 +54,7 @@ export function isTabMessage(value: unknown): value is TabMessage {
     case 'login':
     case 'token':
       return (
-        isSharedTokens(m.tokens) &&
+        isSharedToken(m.token) &&
         isClock(m.clock) &&
         (m.refreshToken == null || typeof m.refreshToken === 'string')
       )
@@ -69,7 +69,7 @@ export function isTabMessage(value: unknown): value is TabMessage {
   }
 }
 
-/** What this tab did last on the channel and the lock, for devtools. */
+/** What this tab did last on the channel and the lock, for devtools (development builds only). */
 export interface TabState {
   holdsLock: boolean
   lastSent: { type: TabMessage['type']; at: number } | null
@@ -127,7 +127,7 @@ export function createTabSync(
       const message = event.data
       // Any script of the origin can post on the channel: only well-formed messages count.
       if (!isTabMessage(message)) return
-      state.lastReceived = { type: message.type, at: Date.now() }
+      if (__DEV__) state.lastReceived = { type: message.type, at: Date.now() }
       onMessage(message)
     }
   }
@@ -140,12 +140,12 @@ export function createTabSync(
     if (!locks) return fn()
     let running: Promise<T> | undefined
     const run = async () => {
-      state.holdsLock = true
+      if (__DEV__) state.holdsLock = true
       running = fn()
       try {
         return await running
       } finally {
-        state.holdsLock = false
+        if (__DEV__) state.holdsLock = false
       }
     }
     const controller = new AbortController()
@@ -211,7 +211,7 @@ export function createTabSync(
     state,
     post(message) {
       if (!channel) return
-      state.lastSent = { type: message.type, at: Date.now() }
+      if (__DEV__) state.lastSent = { type: message.type, at: Date.now() }
       channel.postMessage(message)
     },
     withLock,

@@ -2,6 +2,7 @@
 // together with @vue/devtools-api (both are side-effect free).
 import { setupDevtoolsPlugin } from '@vue/devtools-api'
 import type { App } from 'vue'
+import { secondsLeft } from './expiry'
 import type { Session } from './session'
 import type { AuthEvent } from './types'
 
@@ -67,6 +68,98 @@ function describe(event: AuthEvent): { title: string; subtitle: string; data: ob
   }
 }
 
+/** What the inspector shows of the events so far. */
+interface EventLog {
+  recent: { at: number; title: string; subtitle: string }[]
+  failures: { network: number; server: number; rejected: number }
+  lastRefresh: { at: number; outcome: string; duration: number } | null
+}
+
+/** The inspector's tree: the countdown on the root node, so it shows while collapsed. */
+function inspectorTree(session: Session<any, any>, log: EventLog) {
+  const set = session.held.value
+  const left = secondsLeft(set?.expiresAt)
+  return [
+    {
+      id: 'session',
+      // The countdown sits on the root node so it shows while the tree is collapsed.
+      label: !set
+        ? 'Session · signed out'
+        : left === null
+          ? 'Session · no expiry'
+          : `Session · expires in ${left} s`,
+      tags: [{ label: session.status.value, textColor: 0xffffff, backgroundColor: 0x42b883 }],
+      children: [
+        {
+          id: 'token',
+          label: !set
+            ? 'Access token: none'
+            : left === null
+              ? 'Access token: no expiry'
+              : `Access token: expires in ${left} s`,
+        },
+        { id: 'refresh', label: session.inspect().refreshing ? 'Refresh: in flight' : 'Refresh' },
+        { id: 'tabs', label: 'Cross-tab' },
+        { id: 'events', label: `Recent events (${log.recent.length})` },
+      ],
+    },
+  ]
+}
+
+/** The inspector's state, by section. */
+function inspectorState(session: Session<any, any>, log: EventLog): Record<string, StateSection> {
+  const set = session.held.value
+  const claims = set?.claims as { iat?: number } | null | undefined
+  const { tabs, refreshing, parked, nextCheckAt, backoff } = session.inspect()
+  const { options } = session
+  return {
+    Session: [
+      { key: 'status', value: session.status.value },
+      { key: 'user', value: session.user.value },
+      { key: 'roles', value: session.roles() },
+      { key: 'error', value: session.error.value?.message ?? null },
+    ],
+    'Access token': [
+      { key: 'token', value: set ? maskToken(set.token) : null },
+      { key: 'claims', value: claims ?? null },
+      { key: 'issued at', value: time(claims?.iat ? claims.iat * 1000 : set?.receivedAt) },
+      { key: 'expires at', value: time(set?.expiresAt) },
+      { key: 'seconds left', value: secondsLeft(set?.expiresAt) },
+    ],
+    Refresh: [
+      { key: 'mode', value: options.bodyMode ? 'body' : 'cookie' },
+      { key: 'in flight', value: refreshing },
+      { key: 'requests waiting', value: parked },
+      {
+        key: 'last refresh',
+        value: log.lastRefresh ? { ...log.lastRefresh, at: time(log.lastRefresh.at) } : null,
+      },
+      { key: 'next check', value: time(nextCheckAt) },
+      {
+        key: 'backoff',
+        value: { failures: backoff.failures, retryAt: time(backoff.retryAt) },
+      },
+      { key: 'failures by kind', value: { ...log.failures } },
+    ],
+    'Cross-tab': [
+      { key: 'enabled', value: Boolean(options.crossTab && tabs) },
+      { key: 'holds refresh lock', value: tabs?.holdsLock ?? false },
+      {
+        key: 'last sent',
+        value: tabs?.lastSent ? { ...tabs.lastSent, at: time(tabs.lastSent.at) } : null,
+      },
+      {
+        key: 'last received',
+        value: tabs?.lastReceived ? { ...tabs.lastReceived, at: time(tabs.lastReceived.at) } : null,
+      },
+    ],
+    'Recent events': log.recent.map((e) => ({
+      key: time(e.at).slice(11, 23),
+      value: e.subtitle ? `${e.title} · ${e.subtitle}` : e.title,
+    })),
+  }
+}
+
 /**
  * Registers the "Auth" inspector and timeline layer. The devtools API arrives only once a client
  * connects; until then events cost a push onto a short ring buffer.
@@ -78,19 +171,22 @@ export function setupDevtools(
 ): () => void {
   let api: DevtoolsApi | null = null
   let timer: ReturnType<typeof setInterval> | undefined
-  const recent: { at: number; title: string; subtitle: string }[] = []
-  const failures = { network: 0, server: 0, rejected: 0 }
-  let lastRefresh: { at: number; outcome: string; duration: number } | null = null
+  const log: EventLog = {
+    recent: [],
+    failures: { network: 0, server: 0, rejected: 0 },
+    lastRefresh: null,
+  }
+  const { recent, failures } = log
   let refreshGroup = 0
   let disposed = false
 
   function record(event: AuthEvent, now = Date.now()) {
     if (event.type === 'refresh:start') refreshGroup++
     if (event.type === 'refresh:success') {
-      lastRefresh = { at: now, outcome: 'success', duration: event.duration }
+      log.lastRefresh = { at: now, outcome: 'success', duration: event.duration }
     }
     if (event.type === 'refresh:failure') {
-      lastRefresh = { at: now, outcome: event.error.code, duration: event.duration }
+      log.lastRefresh = { at: now, outcome: event.error.code, duration: event.duration }
       const kind =
         event.error.code === 'network'
           ? 'network'
@@ -122,96 +218,6 @@ export function setupDevtools(
 
   for (const { at, event } of early) record(event, at)
   const stopListening = session.onEvent((event) => record(event))
-
-  function secondsLeft(): number | null {
-    const expiresAt = session.tokens.value?.expiresAt
-    return expiresAt ? Math.max(0, Math.ceil((expiresAt - Date.now()) / 1000)) : null
-  }
-
-  function tree() {
-    const left = secondsLeft()
-    const set = session.tokens.value
-    return [
-      {
-        id: 'session',
-        // The countdown sits on the root node so it shows while the tree is collapsed.
-        label: !set
-          ? 'Session · signed out'
-          : left === null
-            ? 'Session · no expiry'
-            : `Session · expires in ${left} s`,
-        tags: [{ label: session.status.value, textColor: 0xffffff, backgroundColor: 0x42b883 }],
-        children: [
-          {
-            id: 'token',
-            label: !set
-              ? 'Access token: none'
-              : left === null
-                ? 'Access token: no expiry'
-                : `Access token: expires in ${left} s`,
-          },
-          { id: 'refresh', label: session.refreshing ? 'Refresh: in flight' : 'Refresh' },
-          { id: 'tabs', label: 'Cross-tab' },
-          { id: 'events', label: `Recent events (${recent.length})` },
-        ],
-      },
-    ]
-  }
-
-  function state(): Record<string, StateSection> {
-    const set = session.tokens.value
-    const claims = set?.claims as { iat?: number } | null | undefined
-    const tabs = session.tabs
-    const { options } = session
-    return {
-      Session: [
-        { key: 'status', value: session.status.value },
-        { key: 'user', value: session.user.value },
-        { key: 'roles', value: session.roles() },
-        { key: 'error', value: session.error.value?.message ?? null },
-      ],
-      'Access token': [
-        { key: 'token', value: set ? maskToken(set.token) : null },
-        { key: 'claims', value: claims ?? null },
-        { key: 'issued at', value: time(claims?.iat ? claims.iat * 1000 : set?.receivedAt) },
-        { key: 'expires at', value: time(set?.expiresAt) },
-        { key: 'seconds left', value: secondsLeft() },
-      ],
-      Refresh: [
-        { key: 'mode', value: options.bodyMode ? 'body' : 'cookie' },
-        { key: 'in flight', value: session.refreshing },
-        { key: 'requests waiting', value: session.waiting },
-        {
-          key: 'last refresh',
-          value: lastRefresh ? { ...lastRefresh, at: time(lastRefresh.at) } : null,
-        },
-        { key: 'next check', value: time(session.nextCheckAt()) },
-        {
-          key: 'backoff',
-          value: { failures: session.backoff.failures, retryAt: time(session.backoff.retryAt) },
-        },
-        { key: 'failures by kind', value: { ...failures } },
-      ],
-      'Cross-tab': [
-        { key: 'enabled', value: Boolean(options.crossTab && tabs) },
-        { key: 'holds refresh lock', value: tabs?.holdsLock ?? false },
-        {
-          key: 'last sent',
-          value: tabs?.lastSent ? { ...tabs.lastSent, at: time(tabs.lastSent.at) } : null,
-        },
-        {
-          key: 'last received',
-          value: tabs?.lastReceived
-            ? { ...tabs.lastReceived, at: time(tabs.lastReceived.at) }
-            : null,
-        },
-      ],
-      'Recent events': recent.map((e) => ({
-        key: time(e.at).slice(11, 23),
-        value: e.subtitle ? `${e.title} · ${e.subtitle}` : e.title,
-      })),
-    }
-  }
 
   const sections: Record<string, string[]> = {
     token: ['Access token'],
@@ -258,11 +264,11 @@ export function setupDevtools(
       })
       // These handlers are shared by every plugin: answer only for our inspector.
       api.on.getInspectorTree((payload) => {
-        if (payload.inspectorId === INSPECTOR_ID) payload.rootNodes = tree()
+        if (payload.inspectorId === INSPECTOR_ID) payload.rootNodes = inspectorTree(session, log)
       })
       api.on.getInspectorState((payload) => {
         if (payload.inspectorId !== INSPECTOR_ID) return
-        const all = state()
+        const all = inspectorState(session, log)
         const only = sections[payload.nodeId]
         payload.state = only ? Object.fromEntries(only.map((name) => [name, all[name]!])) : all
       })

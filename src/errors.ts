@@ -42,14 +42,19 @@ export class AuthError extends Error {
   /** The HTTP status of the response behind the error, if any. */
   readonly status: number | undefined
 
+  /**
+   * @param message - what happened and what to do. Development builds carry it; production builds
+   *   pass `''` and the message is the code (with the status), as `docs/guide/errors.md` explains.
+   */
   constructor(
     code: AuthErrorCode,
     message: string,
     options: { cause?: unknown; status?: number } = {},
   ) {
-    super(`[vue-refresh-auth] ${message}`, { cause: options.cause })
+    const { cause, status } = options
+    super(`[vue-refresh-auth] ${message || (status ? `${code} (${status})` : code)}`, { cause })
     this.code = code
-    this.status = options.status
+    this.status = status
   }
 }
 
@@ -110,34 +115,28 @@ export function toAuthError(
 ): AuthError {
   if (error instanceof AuthError) return error
   const status = (error as FailedRequest | null)?.status
-  const said = serverMessage(error)
-  const quote = said ? ` The server said: "${said}".` : ''
-  if (status === undefined) {
-    return new AuthError(
-      'network',
-      `The ${what} request got no response (offline, dropped connection or timeout).${what === 'refresh' ? ' The session is kept and the refresh is retried with backoff.' : ' Check the connection and try again.'}`,
-      { cause: error },
-    )
+  const code: AuthErrorCode =
+    status === undefined
+      ? 'network'
+      : status === 400 || status === 401 || status === 403
+        ? rejected
+        : 'server'
+  let message = ''
+  if (__DEV__) {
+    const said = serverMessage(error)
+    const quote = said ? ` The server said: "${said}".` : ''
+    message =
+      code === 'network'
+        ? `The ${what} request got no response (offline, dropped connection or timeout).${what === 'refresh' ? ' The session is kept and the refresh is retried with backoff.' : ' Check the connection and try again.'}`
+        : code === 'server'
+          ? `The ${what} endpoint answered ${status}.${quote}${status === 429 || status! >= 500 ? ' The session is kept; it is retried with backoff.' : ` Check that endpoints.${what} points at the right URL and method.`}`
+          : `The ${what} request was rejected (${status}).${quote} ${
+              rejected === 'invalid_credentials'
+                ? 'Check the credentials and try again.'
+                : rejected === 'session_expired'
+                  ? 'The session has ended; sign in again.'
+                  : 'Sign in again.'
+            }`
   }
-  if (status === 400 || status === 401 || status === 403) {
-    const advice =
-      rejected === 'invalid_credentials'
-        ? 'Check the credentials and try again.'
-        : rejected === 'session_expired'
-          ? 'The session has ended; sign in again.'
-          : 'Sign in again.'
-    return new AuthError(
-      rejected,
-      `The ${what} request was rejected (${status}).${quote} ${advice}`,
-      {
-        cause: error,
-        status,
-      },
-    )
-  }
-  return new AuthError(
-    'server',
-    `The ${what} endpoint answered ${status}.${quote}${status === 429 || status >= 500 ? ' The session is kept; it is retried with backoff.' : ` Check that endpoints.${what} points at the right URL and method.`}`,
-    { cause: error, status },
-  )
+  return new AuthError(code, message, { cause: error, status })
 }

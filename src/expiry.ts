@@ -102,6 +102,12 @@ export function tokenTiming(
   return { expiresAt, deadBy, receivedAt, lifetime, roundTrip: Math.max(0, receivedAt - sentAt) }
 }
 
+/** Whole seconds until `expiresAt` (never negative), or `null` without an expiry: for countdowns. */
+export const secondsLeft = (
+  expiresAt: number | null | undefined,
+  now = Date.now(),
+): number | null => (expiresAt == null ? null : Math.max(0, Math.ceil((expiresAt - now) / 1000)))
+
 /**
  * Until when a request may carry the token: one sent later would reach the server about when the
  * token may be dead, so it waits for the next one instead.

@@ -1,7 +1,6 @@
 import type { Door } from './door'
 import { AuthError } from './errors'
 import { lazyFetch } from './env'
-import { currentSession } from './store'
 
 /**
  * `fetch` as a door to the session (door.ts), for code and clients that take a fetch function.
@@ -32,7 +31,9 @@ export function createFetchWithAuth(door: Door): typeof fetch {
       throw door.report(
         new AuthError(
           'unauthorized',
-          `${method} ${url} was answered 401, and its body is a ReadableStream, which can be sent only once: it was not replayed. Send a string, Blob, FormData or URLSearchParams body to have it replayed after a refresh.`,
+          __DEV__
+            ? `${method} ${url} was answered 401, and its body is a ReadableStream, which can be sent only once: it was not replayed. Send a string, Blob, FormData or URLSearchParams body to have it replayed after a refresh.`
+            : '',
           { status: 401 },
         ),
       )
@@ -43,21 +44,4 @@ export function createFetchWithAuth(door: Door): typeof fetch {
     attempt = door.allows(url) ? attempt : null
     return send(spare ?? input)
   }
-}
-
-/**
- * `fetch` with the session: `Authorization: Bearer` to allowed origins only, a known-expired token
- * refreshed before the request leaves, and a 401 replayed once after the shared refresh. HTTP
- * answers resolve as a `Response` (a 401 still 401 after the replay too); a request that the
- * session cannot answer (refresh rejected, session ended, refresh failed on the network or the
- * server) rejects with that `AuthError`, which `store.error` holds too.
- *
- * @example
- * ```ts
- * import createClient from 'openapi-fetch'
- * const client = createClient<paths>({ baseUrl: '/api', fetch: useFetchWithAuth() })
- * ```
- */
-export function useFetchWithAuth(): typeof fetch {
-  return currentSession('useFetchWithAuth()').fetchWithAuth
 }

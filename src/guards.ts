@@ -50,7 +50,7 @@ export function installGuards(router: Router, session: Session<any, any>): () =>
   const removeGuard = router.beforeEach(async (to) => {
     // Resolved once the restore settled: no protected or login page renders before that.
     await session.ready
-    const signedIn = session.tokens.value !== null
+    const signedIn = session.held.value !== null
     if (needsAuth(to) && !signedIn) {
       return { path: login, query: { redirect: to.fullPath } }
     }
@@ -60,19 +60,21 @@ export function installGuards(router: Router, session: Session<any, any>): () =>
       if (forbidden) return { path: forbidden, query: { from: to.fullPath } }
       throw new AuthError(
         'forbidden',
-        `${to.fullPath} needs one of the roles ${required.join(', ')}; the user has ${session.roles().join(', ') || 'none'}. Set routes.forbidden to show a page instead of failing the navigation.`,
+        __DEV__
+          ? `${to.fullPath} needs one of the roles ${required.join(', ')}; the user has ${session.roles().join(', ') || 'none'}. Set routes.forbidden to show a page instead of failing the navigation.`
+          : '',
       )
     }
     return true
   })
 
-  session.afterLogin = async () => {
+  const stopNavigating = session.onLogin(async () => {
     await router.push(safeRedirect(router.currentRoute.value.query.redirect) ?? home)
-  }
+  })
 
   // The session ended elsewhere (logout, rejected refresh, another tab): leave protected pages.
   const stopWatching = watch(
-    () => session.tokens.value !== null,
+    () => session.held.value !== null,
     (signedIn, was) => {
       const route = router.currentRoute.value
       if (!signedIn && was && needsAuth(route)) {
@@ -86,6 +88,6 @@ export function installGuards(router: Router, session: Session<any, any>): () =>
   return () => {
     removeGuard()
     stopWatching()
-    session.afterLogin = null
+    stopNavigating()
   }
 }

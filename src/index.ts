@@ -6,7 +6,7 @@
 export { createAuth } from './createAuth'
 export { useAuth } from './store'
 export { useAuthFetch } from './useAuthFetch'
-export { useFetchWithAuth } from './fetchWithAuth'
+export { useFetchWithAuth } from './useFetchWithAuth'
 export { useTokenExpiry } from './useTokenExpiry'
 export { useAuthSocket } from './useAuthSocket'
 export { AuthError, isAuthError } from './errors'

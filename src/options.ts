@@ -76,7 +76,9 @@ function originOf(origin: string): string {
   } catch (cause) {
     throw new AuthError(
       'misconfigured',
-      `allowedOrigins has "${origin}", which is not an origin. Write it in full, like "https://api.example.com".`,
+      __DEV__
+        ? `allowedOrigins has "${origin}", which is not an origin. Write it in full, like "https://api.example.com".`
+        : '',
       { cause },
     )
   }
@@ -115,7 +117,9 @@ export function resolveOptions<TClaims, TUser>(
   if (!(refreshLeeway >= 0)) {
     throw new AuthError(
       'misconfigured',
-      `refreshLeeway must be a number of seconds ≥ 0 (got ${String(refreshLeeway)}); use 0 to turn proactive refresh off.`,
+      __DEV__
+        ? `refreshLeeway must be a number of seconds ≥ 0 (got ${String(refreshLeeway)}); use 0 to turn proactive refresh off.`
+        : '',
     )
   }
   const refresh = tokens.refresh ?? 'cookie'
@@ -125,7 +129,9 @@ export function resolveOptions<TClaims, TUser>(
   ) {
     throw new AuthError(
       'misconfigured',
-      "tokens.refresh must be 'cookie' or { read(body), send(token) } for body mode.",
+      __DEV__
+        ? "tokens.refresh must be 'cookie' or { read(body), send(token) } for body mode."
+        : '',
     )
   }
   const baseOrigin = absoluteOrigin(baseURL)

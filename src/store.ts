@@ -66,7 +66,9 @@ export function doorOf(plugin: object): Door {
   if (!door) {
     throw new AuthError(
       'misconfigured',
-      'The auth argument is not a plugin made by createAuth(). Pass the object createAuth() returned, or leave it out to use the current app’s.',
+      __DEV__
+        ? 'The auth argument is not a plugin made by createAuth(). Pass the object createAuth() returned, or leave it out to use the current app’s.'
+        : '',
     )
   }
   return door
@@ -80,14 +82,18 @@ export function currentSession(caller: string): Session<any, any> {
   if (!pinia) {
     throw new AuthError(
       'misconfigured',
-      `${caller} was called with no active Pinia. Install it first: app.use(createPinia()).use(auth).`,
+      __DEV__
+        ? `${caller} was called with no active Pinia. Install it first: app.use(createPinia()).use(auth).`
+        : '',
     )
   }
   const session = sessions.get(pinia)
   if (!session) {
     throw new AuthError(
       'misconfigured',
-      `${caller} was called before the plugin was installed. Call app.use(auth) (from createAuth()) after app.use(pinia).`,
+      __DEV__
+        ? `${caller} was called before the plugin was installed. Call app.use(auth) (from createAuth()) after app.use(pinia).`
+        : '',
     )
   }
   return session
@@ -95,16 +101,16 @@ export function currentSession(caller: string): Session<any, any> {
 
 const useAuthStore = defineStore('auth', () => {
   const session = sessions.get(getActivePinia()!)!
-  const { tokens } = session
-  const claims = computed(() => tokens.value?.claims ?? null)
+  const { held } = session
+  const claims = computed(() => held.value?.claims ?? null)
   const roles = computed(() => session.roles())
   return {
     status: session.status,
     user: session.user,
-    accessToken: computed(() => tokens.value?.token ?? null),
+    accessToken: computed(() => held.value?.token ?? null),
     claims,
-    expiresAt: computed(() => tokens.value?.expiresAt ?? null),
-    isAuthenticated: computed(() => tokens.value !== null),
+    expiresAt: computed(() => held.value?.expiresAt ?? null),
+    isAuthenticated: computed(() => held.value !== null),
     roles,
     error: computed(() => session.error.value),
     login: session.login,

@@ -10,8 +10,8 @@ import {
 } from './expiry'
 import type { ResolvedOptions } from './options'
 
-/** An access token as the session holds it, with its expiry on the local clock. */
-export interface TokenSet<TClaims = unknown> extends TokenTiming {
+/** The access token the session holds, with its expiry on the local clock. */
+export interface HeldToken<TClaims = unknown> extends TokenTiming {
   token: string
   claims: TClaims | null
   /**
@@ -21,6 +21,15 @@ export interface TokenSet<TClaims = unknown> extends TokenTiming {
   seq: number
   /** The token was answered 401 by an allowed origin: it must not be sent again. */
   rejected: boolean
+}
+
+/** A login or refresh answer as the endpoint client hands it over. */
+export interface Answer {
+  body: unknown
+  headers: Headers
+  /** Local-clock ms when the request left and when the answer arrived. */
+  sentAt: number
+  receivedAt: number
 }
 
 /** The claims of a JWT, or `null` for an opaque token. */
@@ -33,15 +42,12 @@ export function decodeClaims<TClaims>(token: string): TClaims | null {
   }
 }
 
-function seconds(value: unknown): number | null {
-  const n = typeof value === 'string' && value.trim() !== '' ? Number(value) : value
-  return typeof n === 'number' && Number.isFinite(n) && n > 0 ? n : null
-}
+const number = (value: unknown) =>
+  typeof value === 'number' && Number.isFinite(value) ? value : null
 
-/** What a login or refresh answer carried, read but not yet placed on the clock. */
-export interface TokenResponse<TClaims> extends TokenFacts {
-  token: string
-  claims: TClaims | null
+function seconds(value: unknown): number | null {
+  const n = number(typeof value === 'string' && value.trim() !== '' ? Number(value) : value)
+  return n !== null && n > 0 ? n : null
 }
 
 /** Reads the access token of a login or refresh response and what it says about its life. */
@@ -49,23 +55,17 @@ export function readTokenResponse<TClaims>(
   options: Pick<ResolvedOptions, 'readAccess' | 'readExpiresIn'>,
   body: unknown,
   what: string,
-): TokenResponse<TClaims> {
-  if (!body || typeof body !== 'object') {
-    throw new AuthError(
-      'bad_response',
-      `The ${what} response is not a JSON object. Make the endpoint answer JSON such as { "access_token": "…" }, or set tokens.access to read it.`,
-    )
-  }
-  const token = options.readAccess(body)
+): TokenFacts & { token: string; claims: TClaims | null } {
+  const token = body && typeof body === 'object' ? options.readAccess(body) : undefined
   if (typeof token !== 'string' || token.trim() === '') {
     throw new AuthError(
       'bad_response',
-      `The ${what} response has no access token. Return one as access_token (or accessToken, access, token), or set tokens.access to read it.`,
+      __DEV__
+        ? `The ${what} response has no access token. Answer JSON such as { "access_token": "…" } (or accessToken, access, token), or set tokens.access to read it.`
+        : '',
     )
   }
   const claims = decodeClaims<TClaims & { exp?: unknown; iat?: unknown }>(token)
-  const number = (value: unknown) =>
-    typeof value === 'number' && Number.isFinite(value) ? value : null
   return {
     token,
     claims,
@@ -76,36 +76,45 @@ export function readTokenResponse<TClaims>(
 }
 
 /**
- * Reads a login or refresh answer into the token the session holds, and narrows what is known of
- * the server's clock with it (its `Date` header, else the token's `iat`).
- *
- * Only a token that is past its `exp` for sure is refused (`bad_response`): accepting it would
- * refresh again at once, and again. One that may have only a moment left is accepted; the session
- * refreshes it right away.
+ * Reads login and refresh answers into the token the session holds, and keeps what they (and the
+ * other tabs) said of the server's clock: its `Date` header, else the token's `iat`.
  */
-export function readTokenSet<TClaims>(
+export function createTokenReader<TClaims>(
   options: Pick<ResolvedOptions, 'readAccess' | 'readExpiresIn'>,
-  answer: { body: unknown; headers: Headers | undefined; sentAt: number; receivedAt: number },
-  clock: ClockOffset | null,
-  what: string,
-): { set: TokenSet<TClaims>; clock: ClockOffset | null } {
-  const { sentAt, receivedAt } = answer
-  const read = readTokenResponse<TClaims>(options, answer.body, what)
-  // The Date header is the answering server's "now"; an iat may be old (a cached token), so it
-  // only stands in when there is no Date (a cross-origin answer that does not expose it).
-  const date = answer.headers?.get('date')
-  const stamp = date ? Date.parse(date) : read.iat === null ? Number.NaN : read.iat * 1000
-  if (Number.isFinite(stamp))
-    clock = combineOffsets(clock, observeOffset(stamp, sentAt, receivedAt))
-  const timing = tokenTiming(read, sentAt, receivedAt, clock)
-  if (timing.deadBy !== null && timing.deadBy <= receivedAt) {
-    throw new AuthError(
-      'bad_response',
-      `The ${what} response carries a token that had already expired when it arrived. Check the server's clock and the token's exp and expires_in.`,
-    )
-  }
+) {
+  let clock: ClockOffset | null = null
   return {
-    set: { token: read.token, claims: read.claims, rejected: false, seq: 0, ...timing },
-    clock,
+    get clock() {
+      return clock
+    },
+    /** Evidence another tab gathered: same machine, same server. */
+    narrow(shared: ClockOffset | null) {
+      if (shared) clock = combineOffsets(clock, shared)
+    },
+    /**
+     * Only a token past its `exp` for sure is refused (`bad_response`): accepting it would refresh
+     * again at once, and again. One that may have only a moment left is accepted.
+     */
+    read(answer: Answer, what: string, seq: number): HeldToken<TClaims> {
+      const { sentAt, receivedAt } = answer
+      const read = readTokenResponse<TClaims>(options, answer.body, what)
+      // The Date header is the answering server's "now"; an iat may be old (a cached token), so it
+      // only stands in when there is no Date (a cross-origin answer that does not expose it).
+      const date = answer.headers.get('date')
+      const stamp = date ? Date.parse(date) : read.iat === null ? NaN : read.iat * 1000
+      if (Number.isFinite(stamp)) {
+        clock = combineOffsets(clock, observeOffset(stamp, sentAt, receivedAt))
+      }
+      const timing = tokenTiming(read, sentAt, receivedAt, clock)
+      if (timing.deadBy !== null && timing.deadBy <= receivedAt) {
+        throw new AuthError(
+          'bad_response',
+          __DEV__
+            ? `The ${what} response carries a token that had already expired when it arrived. Check the server's clock and the token's exp and expires_in.`
+            : '',
+        )
+      }
+      return { token: read.token, claims: read.claims, seq, rejected: false, ...timing }
+    },
   }
 }

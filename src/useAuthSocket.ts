@@ -1,4 +1,5 @@
 import { getCurrentScope, onScopeDispose, shallowRef, watch, type ShallowRef } from 'vue'
+import { BACKOFF_CAP, exponential, jitter } from './backoff'
 import { getWebSocket, isOffline, listen, pageOrigin } from './env'
 import { isAuthError } from './errors'
 import type { Attempt } from './door'
@@ -47,8 +48,47 @@ export interface UseAuthSocketReturn<T = unknown> {
   ws: ShallowRef<WebSocket | null>
 }
 
-const defaultBackoff = (attempt: number) =>
-  Math.min(30_000, 500 * 2 ** (attempt - 1)) * (0.5 + Math.random() / 2)
+const defaultBackoff = (attempt: number) => jitter(exponential(attempt, 500, BACKOFF_CAP))
+
+/** The socket's URL: absolute, or a path on the page's host. */
+const socketUrl = (url: string) => new URL(url, pageOrigin()?.replace(/^http/, 'ws'))
+
+/**
+ * Reconnect attempts in a row, up to `max`, each after `backoff(attempt)`, or when the browser is
+ * back online; `reset()` after a connection opened.
+ */
+function createReconnects(
+  max: number,
+  backoff: (attempt: number) => number,
+  reconnect: () => void,
+) {
+  let attempts = 0
+  let timer: ReturnType<typeof setTimeout> | undefined
+  let stopOnline: (() => void) | null = null
+  const cancel = () => {
+    clearTimeout(timer)
+    stopOnline?.()
+    stopOnline = null
+  }
+  return {
+    reset: () => (attempts = 0),
+    cancel,
+    /** Counts an attempt; false when they are used up. */
+    take: () => attempts < max && ++attempts > 0,
+    later() {
+      if (attempts >= max) return
+      attempts++
+      if (isOffline()) {
+        stopOnline ??= listen('window', 'online', () => {
+          cancel()
+          reconnect()
+        })
+        return
+      }
+      timer = setTimeout(reconnect, backoff(attempts))
+    },
+  }
+}
 
 /**
  * A WebSocket that follows the session: it carries the access token, refreshes on an auth close code
@@ -81,17 +121,9 @@ export function useAuthSocket<T = unknown>(
   const ws = shallowRef<WebSocket | null>(null)
   const queue: Parameters<WebSocket['send']>[0][] = []
   let wanted = immediate
-  let attempts = 0
   // What the current socket carried: null for an origin that may not carry the token.
   let socketAttempt: Attempt | null = null
-  let timer: ReturnType<typeof setTimeout> | undefined
-  let stopOnline: (() => void) | null = null
-
-  /** The socket's URL, and the http(s) one the session's origin policy judges. */
-  function target() {
-    const resolved = new URL(url, pageOrigin()?.replace(/^http/, 'ws'))
-    return { resolved, http: resolved.href.replace(/^ws/, 'http') }
-  }
+  const reconnects = createReconnects(maxReconnects, backoff, () => void connectWithFreshToken())
 
   /** Closes the current socket without its close handler scheduling a reconnect. */
   function drop(code = 1000, reason?: string) {
@@ -100,7 +132,10 @@ export function useAuthSocket<T = unknown>(
     socketAttempt = null
     status.value = 'CLOSED'
     if (socket) {
-      socket.onclose = socket.onmessage = socket.onopen = socket.onerror = null
+      socket.onclose = socket.onmessage = socket.onopen = null
+      // Closing a socket that is still connecting fails it with an error event: a handler keeps
+      // Node's `ws` (and its kin) from throwing that as uncaught.
+      socket.onerror = () => {}
       if (socket.readyState <= 1) socket.close(code, reason)
     }
   }
@@ -109,7 +144,7 @@ export function useAuthSocket<T = unknown>(
     const Socket = getWebSocket()
     if (!Socket) return
     drop(1000, 'reconnecting')
-    const { resolved } = target()
+    const resolved = socketUrl(url)
     if (attempt?.token) resolved.searchParams.set(tokenParam, attempt.token)
     const socket = new Socket(resolved.href, protocols)
     ws.value = socket
@@ -117,7 +152,7 @@ export function useAuthSocket<T = unknown>(
     status.value = 'CONNECTING'
     socket.onopen = () => {
       status.value = 'OPEN'
-      attempts = 0
+      reconnects.reset()
       for (const message of queue.splice(0)) socket.send(message)
     }
     socket.onmessage = (event) => {
@@ -133,48 +168,34 @@ export function useAuthSocket<T = unknown>(
   }
 
   async function connectWithFreshToken() {
-    clearTimeout(timer)
+    reconnects.cancel()
     if (!wanted || !door.currentToken()) return
     try {
       // Waits for a refresh first when the token is already known to be expired.
-      const attempt = await door.begin('GET', target().http)
+      // The session's origin policy judges the socket by its http(s) twin.
+      const attempt = await door.begin('GET', socketUrl(url).href.replace(/^ws/, 'http'))
       if (wanted && door.currentToken()) connect(attempt)
     } catch (error) {
       // A rejected refresh ends the session, and with it the socket; a blip retries.
-      if (!isAuthError(error, 'session_expired')) retryLater()
+      if (!isAuthError(error, 'session_expired')) reconnects.later()
     }
-  }
-
-  function retryLater() {
-    if (attempts >= maxReconnects) return
-    attempts++
-    if (isOffline()) {
-      stopOnline ??= listen('window', 'online', () => {
-        stopOnline?.()
-        stopOnline = null
-        void connectWithFreshToken()
-      })
-      return
-    }
-    timer = setTimeout(() => void connectWithFreshToken(), backoff(attempts))
   }
 
   function onClosed(code: number, socket: WebSocket) {
     const attempt = socketAttempt
     if (!wanted || !door.currentToken() || code === 1000) return
-    if (!attempt || !authCloseCodes.includes(code)) return retryLater()
-    if (attempts >= maxReconnects) return
-    attempts++
+    if (!attempt || !authCloseCodes.includes(code)) return reconnects.later()
+    if (!reconnects.take()) return
     door.emit({ type: 'socket:reauth', url: socket.url.split('?')[0]!, reason: String(code) })
     // An auth close is the socket's 401: the shared single-flight refresh, then the replay.
     door.replay(attempt, 401).then(
       (again) => {
         if (!wanted) return
         if (again) connect(attempt)
-        else retryLater()
+        else reconnects.later()
       },
       (error) => {
-        if (!isAuthError(error, 'session_expired')) retryLater()
+        if (!isAuthError(error, 'session_expired')) reconnects.later()
       },
     )
   }
@@ -185,13 +206,13 @@ export function useAuthSocket<T = unknown>(
       if (!token) {
         // Logged out (here or in another tab): close cleanly and wait for the next login. Nothing
         // queued for this user may reach the next one's socket.
-        clearTimeout(timer)
+        reconnects.cancel()
         drop(1000, 'logged out')
         queue.length = 0
         return
       }
       if (!previous) {
-        attempts = 0
+        reconnects.reset()
         if (wanted && !ws.value) void connectWithFreshToken()
         return
       }
@@ -215,9 +236,7 @@ export function useAuthSocket<T = unknown>(
 
   function close(code = 1000, reason?: string) {
     wanted = false
-    clearTimeout(timer)
-    stopOnline?.()
-    stopOnline = null
+    reconnects.cancel()
     drop(code, reason)
   }
 
@@ -243,7 +262,7 @@ export function useAuthSocket<T = unknown>(
     },
     open() {
       wanted = true
-      attempts = 0
+      reconnects.reset()
       void connectWithFreshToken()
     },
     close,

@@ -1,5 +1,6 @@
 import { computed, getCurrentScope, onScopeDispose, shallowRef, watch, type ComputedRef } from 'vue'
 import { isClient } from './env'
+import { secondsLeft } from './expiry'
 import { currentSession } from './store'
 
 /** What {@link useTokenExpiry} returns. */
@@ -26,7 +27,7 @@ export interface UseTokenExpiryReturn {
 export function useTokenExpiry(): UseTokenExpiryReturn {
   const session = currentSession('useTokenExpiry()')
   const now = shallowRef(Date.now())
-  const expiresAt = computed(() => session.tokens.value?.expiresAt ?? null)
+  const expiresAt = computed(() => session.held.value?.expiresAt ?? null)
   if (isClient && getCurrentScope()) {
     const timer = setInterval(() => (now.value = Date.now()), 1000)
     onScopeDispose(() => clearInterval(timer))
@@ -35,11 +36,7 @@ export function useTokenExpiry(): UseTokenExpiryReturn {
   }
   return {
     expiresAt,
-    secondsLeft: computed(() =>
-      expiresAt.value === null
-        ? null
-        : Math.max(0, Math.ceil((expiresAt.value - now.value) / 1000)),
-    ),
+    secondsLeft: computed(() => secondsLeft(expiresAt.value, now.value)),
     isExpired: computed(() => expiresAt.value !== null && now.value >= expiresAt.value),
   }
 }

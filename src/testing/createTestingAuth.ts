@@ -3,7 +3,7 @@ import { createPlugin, type AuthPlugin } from '../createAuth'
 import { AuthError, type AuthErrorCode } from '../errors'
 import { resolveOptions } from '../options'
 import { createSession } from '../session'
-import { decodeClaims, type TokenSet } from '../tokens'
+import { decodeClaims, type HeldToken } from '../tokens'
 import type { AuthOptions, AuthStatus, DefaultClaims, DefaultUser } from '../types'
 import { unsignedJwt } from './jwt'
 
@@ -106,10 +106,12 @@ export function createTestingAuth<TClaims = DefaultClaims, TUser = DefaultUser>(
     // The session's own refresh (after a 401) reaches no server: it gets a token for the same
     // claims, with a new expiry. Login and logout are spies and send nothing.
     resolved.authFetch = async () => {
-      const held = session.tokens.value
+      const held = session.held.value
       const claims = (held?.claims ?? {}) as Record<string, unknown>
       const iat = Math.floor(Date.now() / 1000)
-      const exp = iat + Math.max(1, Math.round((held?.lifetime ?? HOUR) / 1000))
+      // The same lifetime as the token it replaces (an hour for one that had none left).
+      const lifetime = held?.lifetime || HOUR
+      const exp = iat + Math.max(1, Math.round(lifetime / 1000))
       // A jti of its own, so that even a token of the same second is a new one.
       const token = unsignedJwt({ ...claims, iat, exp, jti: `test-${++issued}` })
       const body = { access_token: token, expires_in: exp - iat }
@@ -139,7 +141,7 @@ export function createTestingAuth<TClaims = DefaultClaims, TUser = DefaultUser>(
     const now = Date.now()
     const iat = Math.floor(now / 1000)
     const token = unsignedJwt({ iat, exp: Math.floor(expiresAt / 1000), ...claims })
-    const set: TokenSet<TClaims> | null = holds
+    const set: HeldToken<TClaims> | null = holds
       ? {
           token,
           claims: decodeClaims<TClaims>(token),
@@ -172,6 +174,6 @@ export function createTestingAuth<TClaims = DefaultClaims, TUser = DefaultUser>(
     }
   }
   plugin.setSession = setSession
-  plugin.endSession = (code = 'session_expired') => session.end(code)
+  plugin.endSession = (code = 'session_expired') => session.expireWith(code)
   return plugin
 }
