@@ -46,8 +46,9 @@ const elsewhere = ({ pathname: path }: URL) =>
  * alice (password `secret`, role `user`), `ttl`-second access tokens on the test's clock, and one
  * catch-all API route behind the token check (any path outside `/auth/` answers
  * `{ ok: true, path }`). The global `fetch` becomes a `vi.fn` around it, so a test can still stub
- * one answer with `fetch.mockImplementationOnce(...)`; requests to other origins are on
- * `server.requests` too, and are answered as the rest of the internet.
+ * one answer with `fetch.mockImplementationOnce(...)`; `issued` lists the token sets it handed out.
+ * Requests to other origins are on `server.requests` too, and are answered as the rest of the
+ * internet. Other kit options (users, body mode, …) pass through.
  */
 export function useFakeServer({
   ttl = 60,
@@ -94,109 +95,6 @@ export function useFakeServer({
     async earlierSession() {
       await server.fetch('/auth/login', { method: 'POST', body: JSON.stringify(credentials) })
       server.resetStats()
-    },
-  }
-}
-
-export type FakeServer = ReturnType<typeof useFakeServer>
-
-// The old ad-hoc fake, until every test has moved to useFakeServer().
-export interface RecordedRequest {
-  method: string
-  url: string
-  path: string
-  origin: string
-  authorization: string | null
-  headers: Headers
-  body: any
-}
-
-type Answer = Response | Promise<Response> | (() => Response | Promise<Response>)
-
-const parse = (text: string): unknown => {
-  try {
-    return JSON.parse(text)
-  } catch {
-    return text
-  }
-}
-
-/**
- * An in-process API whose clock and answers the test controls: it issues JWTs with `exp` on the
- * (fake) clock, accepts only the newest token, and answers refreshes from a queue when one is set.
- */
-export function createFakeApi({ ttl = 60, origin = 'http://app.test' } = {}) {
-  let serial = 0
-  let current: string | null = null
-  const requests: RecordedRequest[] = []
-  const refreshAnswers: Answer[] = []
-  const counts = { refresh: 0, login: 0, logout: 0 }
-
-  function issue(extra: Record<string, unknown> = {}) {
-    serial++
-    const now = Math.floor(Date.now() / 1000)
-    current = jwt({ sub: 'alice', n: serial, roles: ['user'], iat: now, exp: now + ttl, ...extra })
-    return current
-  }
-  const tokenBody = () => ({ access_token: issue(), expires_in: ttl })
-
-  async function handle(input: RequestInfo | URL, init: RequestInit = {}): Promise<Response> {
-    // Whatever a client sends (a URL and init, or a Request), read as the server would.
-    const request = new Request(
-      input instanceof Request ? input : new URL(String(input), origin),
-      init,
-    )
-    const url = new URL(request.url)
-    const headers = request.headers
-    const text = request.body ? await request.text() : undefined
-    const record: RecordedRequest = {
-      method: request.method.toUpperCase(),
-      url: url.href,
-      path: url.pathname,
-      origin: url.origin,
-      authorization: headers.get('authorization'),
-      headers,
-      body: text ? parse(text) : undefined,
-    }
-    requests.push(record)
-    if (url.pathname === '/auth/login') {
-      counts.login++
-      return record.body?.password === 'secret'
-        ? json(200, tokenBody())
-        : json(401, { error: 'invalid_credentials', message: 'Wrong username or password.' })
-    }
-    if (url.pathname === '/auth/refresh') {
-      counts.refresh++
-      const answer = refreshAnswers.shift()
-      if (answer) return typeof answer === 'function' ? answer() : answer
-      return json(200, tokenBody())
-    }
-    if (url.pathname === '/auth/logout') {
-      counts.logout++
-      current = null
-      return json(200, { ok: true })
-    }
-    if (url.origin !== origin) return json(200, { elsewhere: true })
-    return record.authorization === `Bearer ${current}` && current
-      ? json(200, { ok: true, path: url.pathname })
-      : json(401, { error: 'invalid_token' })
-  }
-
-  const fetch = vi.fn(handle)
-  vi.stubGlobal('fetch', fetch)
-  return {
-    fetch,
-    requests,
-    refreshAnswers,
-    counts,
-    issue,
-    tokenBody,
-    /** Makes the server reject every token issued so far (as a revocation would). */
-    revoke() {
-      current = null
-    },
-    get current() {
-      return current
     },
   }
 }
