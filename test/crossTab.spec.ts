@@ -1,6 +1,6 @@
 // @vitest-environment happy-dom
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import { createFakeApi, createLockManager, deferred, json, setupAuth } from './utils'
+import { createLockManager, credentials, deferred, json, setupAuth, useFakeServer } from './utils'
 
 /** In-memory BroadcastChannel: delivers to the other instances of the same name, asynchronously. */
 class FakeChannel {
@@ -40,13 +40,12 @@ afterEach(() => {
   Object.defineProperty(navigator, 'locks', { value: undefined, configurable: true })
 })
 
-const credentials = { username: 'alice', password: 'secret' }
 const tab = (options: Parameters<typeof setupAuth>[0] = {}) =>
   setupAuth({ restore: false, ...options })
 
 describe('cross-tab sync', () => {
   it('signs every tab in and out together', async () => {
-    const api = createFakeApi()
+    const { server } = useFakeServer()
     const onSessionExpired = vi.fn()
     const one = tab()
     const two = tab({ onSessionExpired })
@@ -59,61 +58,60 @@ describe('cross-tab sync', () => {
     await vi.advanceTimersByTimeAsync(0)
     expect(two.store.status).toBe('unauthenticated')
     expect(two.store.accessToken).toBeNull()
-    expect(api.counts.refresh).toBe(0)
+    expect(server.stats.refreshes).toBe(0)
     // A logout in another tab is a logout, not an expiry.
     expect(onSessionExpired).not.toHaveBeenCalled()
   })
 
   it('sends one refresh when four tabs need one at the same moment', async () => {
-    const api = createFakeApi()
+    const { server } = useFakeServer()
     const tabs = [tab(), tab(), tab(), tab()]
     await tabs[0]!.store.login(credentials)
     await vi.advanceTimersByTimeAsync(0)
-    api.revoke()
+    server.expireAccessTokens()
     const results = await Promise.all(tabs.map((t) => t.$fetch('/items')))
     expect(results).toHaveLength(4)
-    expect(api.counts.refresh).toBe(1)
+    expect(server.stats.refreshes).toBe(1)
     const tokens = new Set(tabs.map((t) => t.store.accessToken))
     expect(tokens.size).toBe(1)
   })
 
   it('refreshes once per lifetime across tabs with proactive timers', async () => {
-    const api = createFakeApi({ ttl: 60 })
+    const { server } = useFakeServer({ ttl: 60 })
     const tabs = [tab(), tab(), tab()]
     await tabs[0]!.store.login(credentials)
     await vi.advanceTimersByTimeAsync(0)
     await vi.advanceTimersByTimeAsync(10 * 60_000)
     // 60 s tokens refreshed 30 s before expiry: one refresh per 30 s, whatever the tab count.
-    expect(api.counts.refresh).toBe(20)
+    expect(server.stats.refreshes).toBe(20)
     expect(tabs.every((t) => t.store.isAuthenticated)).toBe(true)
   })
 
   it('uses a token another tab delivered while it waited for the lock', async () => {
-    const api = createFakeApi()
+    const { server } = useFakeServer()
     const one = tab()
     const two = tab()
     await one.store.login(credentials)
     await vi.advanceTimersByTimeAsync(0)
-    const gate = deferred<Response>()
-    api.refreshAnswers.push(() => gate.promise)
+    server.fail('refresh', { delay: 1_000 })
     const first = one.store.refresh()
     await vi.advanceTimersByTimeAsync(0)
     const second = two.store.refresh()
     await vi.advanceTimersByTimeAsync(0)
-    gate.resolve(json(200, api.tokenBody()))
+    await vi.advanceTimersByTimeAsync(1_000) // tab one's refresh is answered
     await Promise.all([first, second])
-    expect(api.counts.refresh).toBe(1)
+    expect(server.stats.refreshes).toBe(1)
     expect(two.store.accessToken).toBe(one.store.accessToken)
   })
 
   it('steals the lock from a frozen tab after lockTimeout', async () => {
-    const api = createFakeApi()
+    const { server } = useFakeServer()
     const one = tab({ crossTab: { lockTimeout: 3000 } })
     const two = tab({ crossTab: { lockTimeout: 3000 } })
     await one.store.login(credentials)
     await vi.advanceTimersByTimeAsync(0)
-    // Tab one takes the lock and never comes back (frozen mid-refresh).
-    api.refreshAnswers.push(() => new Promise<Response>(() => {}))
+    // Tab one takes the lock and never comes back (frozen mid-refresh): no answer within the test.
+    server.fail('refresh', { delay: 60_000 })
     void one.store.refresh().catch(() => {})
     await vi.advanceTimersByTimeAsync(0)
     expect(locks.isHeld('vue-refresh-auth:/:refresh')).toBe(true)
@@ -124,12 +122,12 @@ describe('cross-tab sync', () => {
     await vi.advanceTimersByTimeAsync(200)
     await second
     expect(done).toBe(true)
-    expect(api.counts.refresh).toBe(2)
+    expect(server.stats.refreshes).toBe(2)
     expect(two.store.status).toBe('authenticated')
   })
 
   it('holds the lock only around the HTTP call, never around onSessionExpired', async () => {
-    const api = createFakeApi()
+    const { server } = useFakeServer()
     const heldDuringCallback: boolean[] = []
     const one = tab({
       onSessionExpired: () => heldDuringCallback.push(locks.isHeld('vue-refresh-auth:/:refresh')),
@@ -139,7 +137,7 @@ describe('cross-tab sync', () => {
     })
     await one.store.login(credentials)
     await vi.advanceTimersByTimeAsync(0)
-    api.refreshAnswers.push(json(401, { error: 'invalid_grant' }))
+    server.fail('refresh', { status: 401, body: { error: 'invalid_grant' } })
     await one.store.refresh().catch(() => {})
     await vi.advanceTimersByTimeAsync(0)
     expect(two.store.status).toBe('unauthenticated')
@@ -147,17 +145,17 @@ describe('cross-tab sync', () => {
   })
 
   it('restores a new tab from a live tab without a second refresh', async () => {
-    const api = createFakeApi()
+    const { server } = useFakeServer()
     const one = tab()
     await one.store.login(credentials)
     const later = setupAuth() // restore on: it asks the channel and refreshes under the lock
     await later.auth.ready
     expect(later.store.isAuthenticated).toBe(true)
-    expect(api.counts.refresh).toBeLessThanOrEqual(1)
+    expect(server.stats.refreshes).toBeLessThanOrEqual(1)
   })
 
   it('is not signed back in by a token from a refresh that raced its logout', async () => {
-    createFakeApi()
+    useFakeServer()
     const one = tab()
     const two = tab()
     await one.store.login(credentials)
@@ -171,18 +169,18 @@ describe('cross-tab sync', () => {
   it('falls back to in-tab single-flight without BroadcastChannel or Web Locks', async () => {
     vi.stubGlobal('BroadcastChannel', undefined)
     Object.defineProperty(navigator, 'locks', { value: undefined, configurable: true })
-    const api = createFakeApi()
+    const { server } = useFakeServer()
     const { store, $fetch } = tab()
     await store.login(credentials)
-    api.revoke()
+    server.expireAccessTokens()
     await Promise.all([$fetch('/a'), $fetch('/b'), store.refresh()])
-    expect(api.counts.refresh).toBe(1)
+    expect(server.stats.refreshes).toBe(1)
   })
 })
 
 describe('found in review', () => {
   it('gives a request parked on the lock the token of a login in another tab, without a refresh', async () => {
-    const api = createFakeApi()
+    const { server, fetch } = useFakeServer()
     const one = tab({ refreshLeeway: 0 })
     const two = tab({ refreshLeeway: 0 })
     await one.store.login(credentials)
@@ -191,8 +189,8 @@ describe('found in review', () => {
     // meanwhile, and tab two's request waits for a refresh, which waits for the lock.
     vi.setSystemTime(Date.now() + 120_000)
     const slowLogin = deferred<Response>()
-    const realFetch = api.fetch.getMockImplementation()!
-    api.fetch.mockImplementationOnce(() => slowLogin.promise)
+    const realFetch = fetch.getMockImplementation()!
+    fetch.mockImplementationOnce(() => slowLogin.promise)
     const login = one.store.login(credentials)
     await vi.advanceTimersByTimeAsync(0)
     const parked = two.$fetch('/items')
@@ -202,34 +200,34 @@ describe('found in review', () => {
     )
     await login
     await expect(parked).resolves.toEqual({ ok: true, path: '/items' })
-    expect(api.counts.refresh).toBe(0)
+    expect(server.stats.refreshes).toBe(0)
     expect(two.store.accessToken).toBe(one.store.accessToken)
   })
 
   it('clears the previous user when another tab signs someone else in', async () => {
-    const api = createFakeApi()
-    const realFetch = api.fetch.getMockImplementation()!
-    api.fetch.mockImplementationOnce(async (input, init) => {
-      const response = await realFetch(input, init)
-      const body = await response.json()
-      return json(200, { ...body, user: { name: 'Alice' } })
-    })
+    const bob = { username: 'bob', password: 'bob-password' }
+    const { fetch } = useFakeServer({ users: [{ ...credentials, name: 'Alice' }, bob] })
     const one = tab()
     const two = tab()
-    await one.store.login(credentials) // with a user object
+    await one.store.login(credentials) // the answer has alice's profile as its user
     await vi.advanceTimersByTimeAsync(0)
-    expect(two.store.user).toEqual({ name: 'Alice' })
-    await one.store.login({ username: 'bob', password: 'secret' }) // this answer has no user
+    expect(two.store.user).toEqual({ username: 'alice', name: 'Alice', roles: ['user'] })
+    const realFetch = fetch.getMockImplementation()!
+    fetch.mockImplementationOnce(async (input, init) => {
+      const { user: _, ...body } = await (await realFetch(input, init)).json()
+      return json(200, body)
+    })
+    await one.store.login(bob) // this answer has no user
     await vi.advanceTimersByTimeAsync(0)
     expect(two.store.user).toBeNull()
   })
 
   it('never has two refresh requests in flight across tabs, even when one takes 32 s', async () => {
-    const api = createFakeApi()
+    const { fetch } = useFakeServer()
     let inFlight = 0
     let most = 0
-    const realFetch = api.fetch.getMockImplementation()!
-    api.fetch.mockImplementation(async (input, init) => {
+    const realFetch = fetch.getMockImplementation()!
+    fetch.mockImplementation(async (input, init) => {
       if (!String(input).endsWith('/auth/refresh')) return realFetch(input, init)
       most = Math.max(most, ++inFlight)
       try {
@@ -258,7 +256,16 @@ describe('found in review', () => {
 
 describe('timing across tabs (issue 11)', () => {
   it('refreshes about twice per lifetime across four tabs with 2 s tokens', async () => {
-    const api = createFakeApi({ ttl: 2 })
+    const { server, fetch, issued } = useFakeServer({ ttl: 2 })
+    // Requests that carry a token other than the newest one issued: the server accepts them while
+    // they live, so count them, as a server that accepts only the newest token would refuse them.
+    let stale = 0
+    const realFetch = fetch.getMockImplementation()!
+    fetch.mockImplementation((input, init) => {
+      const sent = new Headers(init?.headers).get('authorization')
+      if (String(input).endsWith('/items') && sent !== `Bearer ${issued.at(-1)!.access}`) stale++
+      return realFetch(input, init)
+    })
     const tabs = [tab(), tab(), tab(), tab()]
     await tabs[0]!.store.login(credentials)
     for (let i = 0; i < 200; i++) {
@@ -266,27 +273,28 @@ describe('timing across tabs (issue 11)', () => {
       await vi.advanceTimersByTimeAsync(100)
     }
     // 20 s of 2 s tokens, a request every 100 ms in each tab: ≤ 2.5 refreshes per lifetime.
-    expect(api.counts.refresh).toBeLessThanOrEqual(25)
-    expect(api.counts.refresh).toBeGreaterThanOrEqual(10)
-    expect(api.requests.filter((r) => r.path === '/items')).toHaveLength(800)
+    expect(server.stats.refreshes).toBeLessThanOrEqual(25)
+    expect(server.stats.refreshes).toBeGreaterThanOrEqual(10)
+    expect(server.requests.filter((r) => r.path === '/items')).toHaveLength(800)
+    expect(stale).toBe(0)
   })
 
   it('hands the lock over without a second refresh when the grant overtakes the token message', async () => {
-    const api = createFakeApi()
+    const { server } = useFakeServer()
     const tabs = [tab(), tab(), tab(), tab()]
     await tabs[0]!.store.login(credentials)
     await vi.advanceTimersByTimeAsync(0)
     FakeChannel.latency = 50
-    api.revoke()
+    server.expireAccessTokens()
     const results = Promise.all(tabs.map((t) => t.$fetch('/items')))
     await vi.advanceTimersByTimeAsync(1_000)
     expect(await results).toHaveLength(4)
-    expect(api.counts.refresh).toBe(1)
+    expect(server.stats.refreshes).toBe(1)
     expect(new Set(tabs.map((t) => t.store.accessToken)).size).toBe(1)
   })
 
   it('restores four tabs opened at once with one refresh', async () => {
-    const api = createFakeApi()
+    const { server } = useFakeServer()
     await tab().store.login(credentials)
     // The browser restarts: no tab is alive, the session is only in the refresh cookie.
     for (const channel of FakeChannel.open) channel.close()
@@ -295,40 +303,22 @@ describe('timing across tabs (issue 11)', () => {
     await vi.advanceTimersByTimeAsync(3_000)
     await Promise.all(restored.map((t) => t.auth.ready))
     expect(restored.every((t) => t.store.isAuthenticated)).toBe(true)
-    expect(api.counts.refresh).toBe(1)
+    expect(server.stats.refreshes).toBe(1)
   })
 
   it('hands the rotated refresh token over in body mode, so nobody presents a used one', async () => {
-    const api = createFakeApi()
-    const realFetch = api.fetch.getMockImplementation()!
     // Body mode with rotation and reuse detection: a used refresh token revokes the session.
-    const used = new Set<string>()
-    let live = ''
-    let serial = 0
-    const refreshBodies: unknown[] = []
-    api.fetch.mockImplementation(async (input, init) => {
-      const path = new URL(String(input), 'http://app.test').pathname
-      if (path === '/auth/login' || path === '/auth/refresh') {
-        if (path === '/auth/refresh') {
-          api.counts.refresh++
-          const { refresh } = JSON.parse(String(init?.body))
-          refreshBodies.push(refresh)
-          if (used.has(refresh) || refresh !== live) {
-            live = ''
-            return json(401, { error: 'invalid_grant', message: 'Refresh token reuse detected.' })
-          }
-          used.add(refresh)
-        }
-        live = `rt-${++serial}`
-        return json(200, { ...api.tokenBody(), refresh_token: live })
-      }
-      return realFetch(input, init)
-    })
+    const { server, issued } = useFakeServer({ refresh: 'body' })
+    const presented = () =>
+      server.requests
+        .filter((r) => r.path === '/auth/refresh')
+        .map((r) => (r.body as { refresh_token: string }).refresh_token)
+    const handedOut = (n: number) => issued.slice(0, n).map((set) => set.refresh)
     const bodyMode = {
       tokens: {
         refresh: {
           read: (body: { refresh_token?: string }) => body.refresh_token,
-          send: (token: string) => ({ refresh: token }),
+          send: (token: string) => ({ refresh_token: token }),
         },
       },
     }
@@ -337,15 +327,17 @@ describe('timing across tabs (issue 11)', () => {
     await vi.advanceTimersByTimeAsync(0)
     FakeChannel.latency = 50
     for (let round = 0; round < 3; round++) {
-      api.revoke()
+      server.expireAccessTokens()
       const results = Promise.all(tabs.map((t) => t.$fetch('/items')))
       await vi.advanceTimersByTimeAsync(1_000)
       expect(await results).toHaveLength(4)
     }
-    expect(refreshBodies).toEqual(['rt-1', 'rt-2', 'rt-3'])
+    // One refresh a round, each with the refresh token the one before handed out.
+    expect(presented()).toEqual(handedOut(3))
     // Whichever tab refreshes next holds the newest refresh token.
     await tabs[3]!.store.refresh()
-    expect(refreshBodies.at(-1)).toBe('rt-4')
+    expect(presented()).toEqual(handedOut(4))
+    expect(server.stats).toMatchObject({ refreshes: 4, refreshRejected: 0, reuseDetections: 0 })
     expect(tabs.every((t) => t.store.isAuthenticated)).toBe(true)
   })
 })

@@ -1,6 +1,6 @@
 // @vitest-environment happy-dom
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import { createFakeApi, setupAuth } from './utils'
+import { credentials, setupAuth, useFakeServer } from './utils'
 
 /** A stand-in for the devtools API that records what the plugin does with it. */
 const devtools = vi.hoisted(() => {
@@ -68,11 +68,9 @@ afterEach(() => {
   vi.useRealTimers()
 })
 
-const credentials = { username: 'alice', password: 'secret' }
-
 describe('devtools', () => {
   it('registers once per app, and not at all with devtools: false', async () => {
-    createFakeApi()
+    useFakeServer()
     setupAuth({ restore: false })
     await vi.dynamicImportSettled()
     expect(devtools.state.registrations).toBe(1)
@@ -82,7 +80,7 @@ describe('devtools', () => {
   })
 
   it('adds the Auth inspector and timeline layer once a client connects', async () => {
-    createFakeApi()
+    useFakeServer()
     setupAuth({ restore: false })
     expect(devtools.state.inspectors).toHaveLength(0)
     await vi.dynamicImportSettled()
@@ -92,7 +90,7 @@ describe('devtools', () => {
   })
 
   it('masks the token in the state it sends', async () => {
-    createFakeApi()
+    useFakeServer()
     const { store } = setupAuth({ restore: false })
     await vi.dynamicImportSettled()
     devtools.state.connect!()
@@ -106,7 +104,7 @@ describe('devtools', () => {
   })
 
   it('answers only for its own inspector', async () => {
-    createFakeApi()
+    useFakeServer()
     setupAuth({ restore: false })
     await vi.dynamicImportSettled()
     devtools.state.connect!()
@@ -116,7 +114,7 @@ describe('devtools', () => {
   })
 
   it('counts the expiry down live and re-sends the inspector on a tick', async () => {
-    createFakeApi({ ttl: 60 })
+    useFakeServer({ ttl: 60 })
     const { store } = setupAuth({ restore: false })
     await vi.dynamicImportSettled()
     devtools.state.connect!()
@@ -131,12 +129,12 @@ describe('devtools', () => {
   })
 
   it('puts login, 401, refresh and replay on the timeline in order, without tokens', async () => {
-    const api = createFakeApi()
+    const { server } = useFakeServer()
     const { store, $fetch } = setupAuth({ restore: false })
     await vi.dynamicImportSettled()
     devtools.state.connect!()
     await store.login(credentials)
-    api.revoke()
+    server.expireAccessTokens()
     await $fetch('/items')
     await store.logout()
     const titles = devtools.state.events
@@ -158,7 +156,7 @@ describe('devtools', () => {
   })
 
   it('keeps recent events in the inspector state before recording starts', async () => {
-    createFakeApi()
+    useFakeServer()
     const { store } = setupAuth({ restore: false })
     await store.login(credentials) // before any client connects
     await vi.dynamicImportSettled()
@@ -168,7 +166,7 @@ describe('devtools', () => {
   })
 
   it('runs its actions: refresh now, expire locally, logout', async () => {
-    const api = createFakeApi()
+    const { server } = useFakeServer()
     const { store } = setupAuth({ restore: false })
     await vi.dynamicImportSettled()
     devtools.state.connect!()
@@ -178,10 +176,10 @@ describe('devtools', () => {
     )
     actions['Refresh now']()
     await vi.advanceTimersByTimeAsync(0)
-    expect(api.counts.refresh).toBe(1)
+    expect(server.stats.refreshes).toBe(1)
     actions['Expire the access token locally']()
     await vi.advanceTimersByTimeAsync(0)
-    expect(api.counts.refresh).toBe(2)
+    expect(server.stats.refreshes).toBe(2)
     expect(inspect().value('Refresh', 'last refresh')).toMatchObject({ outcome: 'success' })
     actions['Logout']()
     await vi.advanceTimersByTimeAsync(0)
@@ -189,12 +187,12 @@ describe('devtools', () => {
   })
 
   it('counts refresh failures by kind', async () => {
-    const api = createFakeApi()
+    const { server } = useFakeServer()
     const { store } = setupAuth({ restore: false })
     await vi.dynamicImportSettled()
     devtools.state.connect!()
     await store.login(credentials)
-    api.refreshAnswers.push(new Response('{}', { status: 503 }))
+    server.fail('refresh', { status: 503, body: {} })
     await store.refresh().catch(() => {})
     const { value } = inspect('refresh')
     expect(value('Refresh', 'failures by kind')).toEqual({ network: 0, server: 1, rejected: 0 })

@@ -7,7 +7,8 @@ import axios, { AxiosError, type AxiosInstance } from 'axios'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { isAuthError, type AuthOptions } from '../src'
 import { ejectAuth, withAuth } from '../src/axios'
-import { createFakeApi, deferred, json, setupAuth } from './utils'
+import type { FakeRequest } from '../src/testing'
+import { credentials, deferred, json, setupAuth, useFakeServer } from './utils'
 
 beforeEach(() => {
   // A whole second, so JWT iat/exp (whole seconds) line up with the clock exactly.
@@ -121,11 +122,14 @@ const doors: DoorUnderTest[] = [
 ]
 
 async function signedIn(options: AuthOptions = {}) {
-  const api = createFakeApi()
+  const server = useFakeServer()
   const ctx = setupAuth({ restore: false, ...options })
-  await ctx.store.login({ username: 'alice', password: 'secret' })
-  return { api, ...ctx }
+  await ctx.store.login(credentials)
+  return { ...server, ...ctx }
 }
+
+/** The Authorization header a request arrived with. */
+const authorization = (request: FakeRequest | undefined) => request!.headers.get('authorization')
 
 const ok = (outcome: Outcome) => {
   if ('error' in outcome) throw outcome.error
@@ -138,20 +142,20 @@ describe.each(doors)('$name', (door) => {
       const ctx = await signedIn()
       ok(await door.send(ctx, '/items'))
       ok(await door.send(ctx, 'https://cdn.example/thing.json'))
-      const [items, cdn] = ctx.api.requests.slice(-2)
+      const [items, cdn] = ctx.server.requests.slice(-2)
       expect(items!.url).toBe('http://app.test/items')
-      expect(items!.authorization).toBe(`Bearer ${ctx.store.accessToken}`)
-      expect(cdn!.authorization).toBeNull()
+      expect(authorization(items)).toBe(`Bearer ${ctx.store.accessToken}`)
+      expect(authorization(cdn)).toBeNull()
     })
 
     it('goes only to allowedOrigins when they are set', async () => {
       const ctx = await signedIn({ allowedOrigins: ['https://api.example'] })
       ok(await door.send(ctx, 'https://api.example/me'))
-      expect(ctx.api.requests.at(-1)!.authorization).toMatch(/^Bearer /)
+      expect(authorization(ctx.server.requests.at(-1))).toMatch(/^Bearer /)
       // The page origin is not allowed here: no token, and its 401 is not the session's business.
       const local = await door.send(ctx, '/local')
-      expect(ctx.api.requests.at(-1)!.authorization).toBeNull()
-      expect(ctx.api.counts.refresh).toBe(0)
+      expect(authorization(ctx.server.requests.at(-1))).toBeNull()
+      expect(ctx.server.stats.refreshes).toBe(0)
       if ('error' in local) expect(isAuthError(local.error)).toBe(false)
       else expect(local.status).toBe(401)
     })
@@ -159,7 +163,7 @@ describe.each(doors)('$name', (door) => {
     it('cannot be switched off per call', async () => {
       const ctx = await signedIn()
       ok(await door.sendWithoutAuth(ctx, '/items'))
-      expect(ctx.api.requests.at(-1)!.authorization).toBe(`Bearer ${ctx.store.accessToken}`)
+      expect(authorization(ctx.server.requests.at(-1))).toBe(`Bearer ${ctx.store.accessToken}`)
     })
 
     it('goes to the user endpoint URL only, not to its whole origin', async () => {
@@ -168,26 +172,25 @@ describe.each(doors)('$name', (door) => {
         endpoints: { user: 'GET /auth/me' },
       })
       ok(await door.send(ctx, '/auth/me'))
-      expect(ctx.api.requests.at(-1)!.authorization).toMatch(/^Bearer /)
+      expect(authorization(ctx.server.requests.at(-1))).toMatch(/^Bearer /)
       await door.send(ctx, 'http://app.test/some/other/path')
-      expect(ctx.api.requests.at(-1)!.authorization).toBeNull()
+      expect(authorization(ctx.server.requests.at(-1))).toBeNull()
     })
   })
 
   describe('401 handling', () => {
     it('shares one refresh among every request that failed meanwhile, and replays each once', async () => {
       const ctx = await signedIn()
-      ctx.api.revoke()
-      const gate = deferred<Response>()
-      ctx.api.refreshAnswers.push(() => gate.promise)
+      ctx.server.expireAccessTokens()
+      ctx.server.fail('refresh', { delay: 1_000 })
       const all = Promise.all(Array.from({ length: 50 }, (_, i) => door.send(ctx, `/items/${i}`)))
       await vi.advanceTimersByTimeAsync(0)
-      gate.resolve(json(200, ctx.api.tokenBody()))
+      await vi.advanceTimersByTimeAsync(1_000) // the refresh is answered
       const results = await all
       expect(results.map((r) => ok(r).status)).toEqual(Array(50).fill(200))
-      expect(ctx.api.counts.refresh).toBe(1)
-      const replays = ctx.api.requests.filter(
-        (r) => r.path.startsWith('/items/') && r.authorization === `Bearer ${ctx.api.current}`,
+      expect(ctx.server.stats.refreshes).toBe(1)
+      const replays = ctx.server.requests.filter(
+        (r) => r.path.startsWith('/items/') && r.token === ctx.issued.at(-1)!.access,
       )
       expect(replays).toHaveLength(50)
     })
@@ -197,25 +200,25 @@ describe.each(doors)('$name', (door) => {
       const old = ctx.store.accessToken
       // This request leaves with the old token, and its 401 is held back until the refresh is done.
       const late = deferred()
-      const realFetch = ctx.api.fetch.getMockImplementation()!
-      ctx.api.fetch.mockImplementationOnce(async (...args) => {
+      const realFetch = ctx.fetch.getMockImplementation()!
+      ctx.fetch.mockImplementationOnce(async (...args) => {
         await late.promise
         return realFetch(...args)
       })
       const slow = door.send(ctx, '/slow')
       await vi.advanceTimersByTimeAsync(0)
-      ctx.api.revoke()
+      ctx.server.expireAccessTokens()
       expect(ok(await door.send(ctx, '/fast')).status).toBe(200) // 401 → refresh → replay
       expect(ctx.store.accessToken).not.toBe(old)
       late.resolve()
       expect(ok(await slow)).toMatchObject({ status: 200, data: { ok: true, path: '/slow' } })
-      expect(ctx.api.counts.refresh).toBe(1)
+      expect(ctx.server.stats.refreshes).toBe(1)
     })
 
     it('replays once: a replay answered 401 again is not sent a third time', async () => {
       const ctx = await signedIn()
-      const realFetch = ctx.api.fetch.getMockImplementation()!
-      ctx.api.fetch.mockImplementation(async (input, init) => {
+      const realFetch = ctx.fetch.getMockImplementation()!
+      ctx.fetch.mockImplementation(async (input, init) => {
         const url = input instanceof Request ? input.url : String(input)
         if (url.includes('/forbidden-zone')) {
           await realFetch(input, init) // recorded
@@ -232,23 +235,23 @@ describe.each(doors)('$name', (door) => {
       } else {
         expect(outcome).toMatchObject({ status: 401 })
       }
-      expect(ctx.api.counts.refresh).toBe(1)
-      expect(ctx.api.requests.filter((r) => r.path === '/forbidden-zone')).toHaveLength(2)
+      expect(ctx.server.stats.refreshes).toBe(1)
+      expect(ctx.server.requests.filter((r) => r.path === '/forbidden-zone')).toHaveLength(2)
       expect(ctx.store.isAuthenticated).toBe(true)
     })
 
     it('rejects a 401 with unauthorized when nobody is signed in, without a refresh', async () => {
-      const api = createFakeApi()
+      const { server } = useFakeServer()
       const ctx = setupAuth({ restore: false })
       await ctx.store.restore()
       const outcome = await door.send(ctx, '/items')
       expect('error' in outcome && isAuthError(outcome.error, 'unauthorized')).toBe(true)
-      expect(api.counts.refresh).toBe(0)
+      expect(server.stats.refreshes).toBe(0)
     })
 
     it('passes other HTTP errors through as the client has them', async () => {
       const ctx = await signedIn()
-      ctx.api.fetch.mockImplementationOnce(async () => json(404, { error: 'missing' }))
+      ctx.fetch.mockImplementationOnce(async () => json(404, { error: 'missing' }))
       const outcome = await door.send(ctx, '/nothing')
       if ('error' in outcome) {
         expect(isAuthError(outcome.error)).toBe(false)
@@ -264,39 +267,35 @@ describe.each(doors)('$name', (door) => {
         method: 'POST',
         body: { username: 'alice', password: 'wrong' },
       })
-      expect(ctx.api.requests.at(-1)!.authorization).toBeNull()
+      expect(authorization(ctx.server.requests.at(-1))).toBeNull()
       if ('error' in outcome) expect(isAuthError(outcome.error)).toBe(false)
       else expect(outcome.status).toBe(401)
-      expect(ctx.api.counts.refresh).toBe(0)
-      expect(ctx.api.counts.login).toBe(2)
+      expect(ctx.server.stats.refreshes).toBe(0)
+      expect(ctx.server.stats).toMatchObject({ logins: 1, loginFailures: 1 })
     })
 
     it('waits for the refresh instead of sending a token it knows has expired', async () => {
       const ctx = await signedIn()
       await vi.advanceTimersByTimeAsync(61_000)
-      const before = ctx.api.requests.length
+      const before = ctx.server.requests.length
       ok(await door.send(ctx, '/items'))
-      const sent = ctx.api.requests.slice(before).filter((r) => r.path === '/items')
+      const sent = ctx.server.requests.slice(before).filter((r) => r.path === '/items')
       expect(sent).toHaveLength(1)
-      expect(sent[0]!.authorization).toBe(`Bearer ${ctx.api.current}`)
+      expect(sent[0]!.token).toBe(ctx.issued.at(-1)!.access)
     })
   })
 
   describe('session failures', () => {
     it.each([
-      ['a rejected refresh', json(401, { error: 'invalid_grant' }), 'session_expired'],
-      ['a refresh answered 503', json(503, { error: 'down' }), 'server'],
-      [
-        'a refresh that gets no answer',
-        () => Promise.reject(new TypeError('fetch failed')),
-        'network',
-      ],
+      ['a rejected refresh', { status: 401, body: { error: 'invalid_grant' } }, 'session_expired'],
+      ['a refresh answered 503', { status: 503, body: { error: 'down' } }, 'server'],
+      ['a refresh that gets no answer', { drop: true }, 'network'],
     ] as const)(
       'reject with the AuthError of %s, which store.error holds',
-      async (_, answer, code) => {
+      async (_, fault, code) => {
         const ctx = await signedIn()
-        ctx.api.revoke()
-        ctx.api.refreshAnswers.push(answer as never)
+        ctx.server.expireAccessTokens()
+        ctx.server.fail('refresh', fault)
         const outcome = await door.send(ctx, '/items')
         expect('error' in outcome).toBe(true)
         const { error } = outcome as { error: any }
@@ -311,7 +310,7 @@ describe.each(doors)('$name', (door) => {
     it('reports the 401, the refresh and the replay through onEvent, without tokens', async () => {
       const events: { type: string }[] = []
       const ctx = await signedIn({ onEvent: (event) => events.push(event) })
-      ctx.api.revoke()
+      ctx.server.expireAccessTokens()
       ok(await door.send(ctx, '/items'))
       expect(events.map((e) => e.type).filter((t) => !t.startsWith('tab:'))).toEqual([
         'login',
@@ -332,21 +331,23 @@ describe('ofetch instance', () => {
   }
 
   it('has raw, native and create like an ofetch instance', async () => {
-    const { api, $fetch } = await ofetchSignedIn({ fetchOptions: { headers: { 'x-app': 'demo' } } })
+    const { server, $fetch } = await ofetchSignedIn({
+      fetchOptions: { headers: { 'x-app': 'demo' } },
+    })
     const response = await $fetch.raw('/items')
     expect(response.status).toBe(200)
     expect(response._data).toEqual({ ok: true, path: '/items' })
     const child = $fetch.create({ headers: { 'x-child': '1' } })
     await child('/child')
-    const last = api.requests.at(-1)!
-    expect(last.authorization).toMatch(/^Bearer /)
+    const last = server.requests.at(-1)!
+    expect(authorization(last)).toMatch(/^Bearer /)
     expect(last.headers.get('x-child')).toBe('1')
     expect(typeof $fetch.native).toBe('function')
   })
 
   it('runs the instance onRequest hook from fetchOptions, and a caller’s own', async () => {
     const onRequest = vi.fn()
-    const { api, $fetch } = await ofetchSignedIn({ fetchOptions: { onRequest } })
+    const { server, $fetch } = await ofetchSignedIn({ fetchOptions: { onRequest } })
     await $fetch('/items')
     expect(onRequest).toHaveBeenCalledOnce()
     const mine = vi.fn(({ options }: { options: { headers: Headers } }) => {
@@ -354,36 +355,36 @@ describe('ofetch instance', () => {
     })
     await $fetch('/items', { onRequest: mine })
     expect(mine).toHaveBeenCalledOnce()
-    expect(api.requests.at(-1)!.headers.get('x-mine')).toBe('1')
+    expect(server.requests.at(-1)!.headers.get('x-mine')).toBe('1')
   })
 
   it('sends no token when a caller’s hook moves the request to another origin', async () => {
-    const { api, $fetch } = await ofetchSignedIn()
+    const { server, $fetch } = await ofetchSignedIn()
     await $fetch('/items', {
       onRequest(ctx) {
         ctx.request = 'https://evil.example/steal'
       },
     })
-    expect(api.requests.at(-1)!.origin).toBe('https://evil.example')
-    expect(api.requests.at(-1)!.authorization).toBeNull()
+    expect(new URL(server.requests.at(-1)!.url).origin).toBe('https://evil.example')
+    expect(authorization(server.requests.at(-1))).toBeNull()
   })
 
   it('keeps the token from a baseURL given per call to another origin', async () => {
-    const { api, $fetch } = await ofetchSignedIn({ baseURL: '/api' })
+    const { server, $fetch } = await ofetchSignedIn({ baseURL: '/api' })
     await $fetch('/items', { baseURL: 'https://evil.example' })
-    expect(api.requests.at(-1)!.origin).toBe('https://evil.example')
-    expect(api.requests.at(-1)!.authorization).toBeNull()
+    expect(new URL(server.requests.at(-1)!.url).origin).toBe('https://evil.example')
+    expect(authorization(server.requests.at(-1))).toBeNull()
   })
 
   it("still refreshes and replays with a caller's onResponseError, throwing or not, and ignoreResponseError", async () => {
-    const { api, $fetch } = await ofetchSignedIn()
-    api.revoke()
+    const { server, $fetch } = await ofetchSignedIn()
+    server.expireAccessTokens()
     const onResponseError = vi.fn()
     expect(await $fetch('/items', { onResponseError, ignoreResponseError: true })).toEqual({
       ok: true,
       path: '/items',
     })
-    api.revoke()
+    server.expireAccessTokens()
     const throwing = () => {
       throw new Error('mine')
     }
@@ -391,7 +392,7 @@ describe('ofetch instance', () => {
       ok: true,
       path: '/items',
     })
-    expect(api.counts.refresh).toBe(2)
+    expect(server.stats.refreshes).toBe(2)
   })
 })
 
@@ -413,8 +414,8 @@ describe('fetchWithAuth', () => {
   async function revokedWithEcho() {
     const ctx = await signedIn()
     const seen: string[] = []
-    const realFetch = ctx.api.fetch.getMockImplementation()!
-    ctx.api.fetch.mockImplementation(async (input, init) => {
+    const realFetch = ctx.fetch.getMockImplementation()!
+    ctx.fetch.mockImplementation(async (input, init) => {
       const request = new Request(
         input instanceof Request ? input : new URL(String(input), 'http://app.test'),
         init,
@@ -430,22 +431,22 @@ describe('fetchWithAuth', () => {
       // The Request made here owns the body now (a stream can be read only once).
       return realFetch(request)
     })
-    ctx.api.revoke()
+    ctx.server.expireAccessTokens()
     return { ...ctx, seen }
   }
 
   it.each(bodies)('replays %s body intact after a 401', async (_, body) => {
-    const { auth, seen, api } = await revokedWithEcho()
+    const { auth, seen, server } = await revokedWithEcho()
     const response = await auth.fetchWithAuth('/echo', { method: 'POST', body: body() })
     expect(response.status).toBe(200)
     expect(seen).toHaveLength(2)
     expect(seen[1]).toBe(seen[0])
     expect(seen[0]).not.toBe('')
-    expect(api.counts.refresh).toBe(1)
+    expect(server.stats.refreshes).toBe(1)
   })
 
   it('replays a Request, body and headers intact, after a 401', async () => {
-    const { auth, seen, api } = await revokedWithEcho()
+    const { auth, seen, server, issued } = await revokedWithEcho()
     const request = new Request('http://app.test/echo', {
       method: 'POST',
       body: JSON.stringify({ n: 1 }),
@@ -454,9 +455,9 @@ describe('fetchWithAuth', () => {
     const response = await auth.fetchWithAuth(request)
     expect(response.status).toBe(200)
     expect(seen).toEqual(['{"n":1}', '{"n":1}'])
-    const replay = api.requests.at(-1)!
+    const replay = server.requests.at(-1)!
     expect(replay.headers.get('x-mine')).toBe('kept')
-    expect(replay.authorization).toBe(`Bearer ${api.current}`)
+    expect(replay.token).toBe(issued.at(-1)!.access)
   })
 
   it('sends a ReadableStream body once, and rejects its 401 with a clear unauthorized', async () => {
@@ -483,10 +484,10 @@ describe('axios binding', () => {
     const ctx = await signedIn()
     const instance = axios.create({ adapter: 'fetch' })
     withAuth(withAuth(instance, ctx.auth), ctx.auth)
-    ctx.api.revoke()
+    ctx.server.expireAccessTokens()
     expect((await instance.get('/items')).status).toBe(200)
-    expect(ctx.api.counts.refresh).toBe(1)
-    expect(ctx.api.requests.filter((r) => r.path === '/items')).toHaveLength(2)
+    expect(ctx.server.stats.refreshes).toBe(1)
+    expect(ctx.server.requests.filter((r) => r.path === '/items')).toHaveLength(2)
   })
 
   it('runs the app’s response interceptors once for a replayed request', async () => {
@@ -494,10 +495,10 @@ describe('axios binding', () => {
     const instance = withAuth(axios.create({ adapter: 'fetch' }), ctx.auth)
     const unwrap = vi.fn((response: { data: unknown }) => response.data)
     instance.interceptors.response.use(unwrap as never)
-    ctx.api.revoke()
+    ctx.server.expireAccessTokens()
     expect(await instance.get('/items')).toEqual({ ok: true, path: '/items' })
     expect(unwrap).toHaveBeenCalledOnce()
-    expect(ctx.api.counts.refresh).toBe(1)
+    expect(ctx.server.stats.refreshes).toBe(1)
   })
 
   it('replays a 401 that validateStatus lets through as an answer', async () => {
@@ -506,10 +507,10 @@ describe('axios binding', () => {
       axios.create({ adapter: 'fetch', validateStatus: () => true }),
       ctx.auth,
     )
-    ctx.api.revoke()
+    ctx.server.expireAccessTokens()
     const response = await instance.get('/items')
     expect(response.status).toBe(200)
-    expect(ctx.api.counts.refresh).toBe(1)
+    expect(ctx.server.stats.refreshes).toBe(1)
   })
 
   it('sends no token when an interceptor moves the request to another origin', async () => {
@@ -520,8 +521,8 @@ describe('axios binding', () => {
       url: 'https://evil.example/steal',
     }))
     await instance.get('/items')
-    expect(ctx.api.requests.at(-1)!.origin).toBe('https://evil.example')
-    expect(ctx.api.requests.at(-1)!.authorization).toBeNull()
+    expect(new URL(ctx.server.requests.at(-1)!.url).origin).toBe('https://evil.example')
+    expect(authorization(ctx.server.requests.at(-1))).toBeNull()
   })
 
   it('can be ejected, after which requests go as plain axios', async () => {
@@ -529,7 +530,7 @@ describe('axios binding', () => {
     const instance = ejectAuth(withAuth(axios.create({ adapter: 'fetch' }), ctx.auth))
     const error = await instance.get('/items').catch((e) => e)
     expect(error).toBeInstanceOf(AxiosError)
-    expect(ctx.api.requests.at(-1)!.authorization).toBeNull()
+    expect(authorization(ctx.server.requests.at(-1))).toBeNull()
   })
 
   it('finds the current app’s plugin when none is given', async () => {
@@ -537,15 +538,15 @@ describe('axios binding', () => {
     const instance = withAuth(axios.create({ adapter: 'fetch' }))
     const response = await ctx.app.runWithContext(() => instance.get('/items'))
     expect(response.status).toBe(200)
-    expect(ctx.api.requests.at(-1)!.authorization).toBe(`Bearer ${ctx.store.accessToken}`)
+    expect(authorization(ctx.server.requests.at(-1))).toBe(`Bearer ${ctx.store.accessToken}`)
   })
 
   it('wraps a 401 still 401 after the replay in unauthorized, with the AxiosError as cause', async () => {
     const ctx = await signedIn()
-    const realRefresh = json(200, ctx.api.tokenBody())
-    ctx.api.fetch.mockImplementation(async (input) =>
+    const realFetch = ctx.fetch.getMockImplementation()!
+    ctx.fetch.mockImplementation(async (input, init) =>
       String(input instanceof Request ? input.url : input).includes('/auth/refresh')
-        ? realRefresh.clone()
+        ? realFetch(input, init)
         : json(401, { error: 'invalid_token' }),
     )
     const error = await axiosFor(ctx)

@@ -1,12 +1,11 @@
 // @vitest-environment happy-dom
-import { mount, flushPromises } from '@vue/test-utils'
-import { createPinia } from 'pinia'
+import { flushPromises } from '@vue/test-utils'
 import { defineComponent, h } from 'vue'
-import { createMemoryHistory, createRouter, RouterView, type RouteRecordRaw } from 'vue-router'
-import { afterEach, describe, expect, it, vi } from 'vitest'
-import { createAuth, isAuthError, type AuthOptions } from '../src'
+import { createMemoryHistory, createRouter, type RouteRecordRaw } from 'vue-router'
+import { describe, expect, it, vi } from 'vitest'
+import { isAuthError, type AuthOptions } from '../src'
 import { safeRedirect } from '../src/guards'
-import { createFakeApi, deferred, json, jwt } from './utils'
+import { credentials, deferred, setupAuth, useFakeServer } from './utils'
 
 const page = (name: string) => defineComponent({ name, render: () => h('p', { id: name }, name) })
 
@@ -19,51 +18,44 @@ const routes: RouteRecordRaw[] = [
   { path: '/forbidden', component: page('forbidden') },
 ]
 
-const wrappers: { unmount(): void }[] = []
-afterEach(() => {
-  for (const w of wrappers.splice(0)) w.unmount()
-})
-
-/** Mounts a real app: memory-history router, real Pinia, the plugin with the guards. */
-function mountApp(options: AuthOptions = {}, initial = '/') {
+/** A real app (setupAuth) with a memory-history router at `initial` and the plugin's guards. */
+function withRouter(options: AuthOptions = {}, initial = '/') {
   // As on a page load: the router's install starts the first navigation from the current location.
   const history = createMemoryHistory()
   history.replace(initial)
   const router = createRouter({ history, routes })
-  const auth = createAuth({ router, ...options })
   const rendered: string[] = []
   router.afterEach((to) => rendered.push(to.path))
   const onError = vi.fn()
   router.onError(onError)
-  const wrapper = mount(defineComponent({ render: () => h(RouterView) }), {
-    global: { plugins: [createPinia(), router, auth] },
-  })
-  wrappers.push(wrapper)
-  return { router, auth, wrapper, rendered, onError, store: auth.store }
+  return { ...setupAuth({ router, ...options }), router, rendered, onError }
 }
-
-const signIn = { username: 'alice', password: 'secret' }
 
 describe('first navigation', () => {
   it('waits for the start-up restore, so neither login nor the page renders before it', async () => {
-    const api = createFakeApi()
-    const answer = deferred<Response>()
-    api.refreshAnswers.push(() => answer.promise)
-    const { wrapper, router, rendered } = mountApp({}, '/dashboard')
+    const { fetch, earlierSession } = useFakeServer()
+    await earlierSession()
+    // The restore's refresh reaches the server only once the test lets it.
+    const answer = deferred()
+    const realFetch = fetch.getMockImplementation()!
+    fetch.mockImplementationOnce(async (input, init) => {
+      await answer.promise
+      return realFetch(input, init)
+    })
+    const { element, router, rendered } = withRouter({}, '/dashboard')
     await flushPromises()
-    expect(wrapper.find('p').exists()).toBe(false)
+    expect(element!.querySelector('p')).toBeNull()
     expect(rendered).toEqual([])
-    answer.resolve(json(200, api.tokenBody()))
+    answer.resolve()
     await router.isReady()
     await flushPromises()
     expect(rendered).toEqual(['/dashboard'])
-    expect(wrapper.find('#dashboard').exists()).toBe(true)
+    expect(element!.querySelector('#dashboard')).not.toBeNull()
   })
 
   it('goes to the login page with a redirect back when the restore finds no session', async () => {
-    const api = createFakeApi()
-    api.refreshAnswers.push(json(401, { error: 'invalid_grant' }))
-    const { router, rendered } = mountApp({}, '/dashboard?tab=2')
+    useFakeServer() // no refresh cookie: the restore's refresh is refused
+    const { router, rendered } = withRouter({}, '/dashboard?tab=2')
     await router.isReady()
     expect(rendered).toEqual(['/login'])
     expect(router.currentRoute.value.query.redirect).toBe('/dashboard?tab=2')
@@ -72,24 +64,23 @@ describe('first navigation', () => {
 
 describe('route meta', () => {
   async function guest() {
-    const api = createFakeApi()
-    api.refreshAnswers.push(json(401, {}))
-    const ctx = mountApp()
+    const server = useFakeServer()
+    const ctx = withRouter()
     await ctx.router.isReady()
-    return { api, ...ctx }
+    return { ...server, ...ctx }
   }
 
   it('sends signed-in users away from guestOnly pages', async () => {
     const { router, store } = await guest()
     await router.push('/login')
-    await store.login(signIn)
+    await store.login(credentials)
     await router.push('/login')
     expect(router.currentRoute.value.path).toBe('/')
   })
 
   it('fails a navigation to a role the user lacks with forbidden, through router.onError', async () => {
     const { router, store, onError } = await guest()
-    await store.login(signIn)
+    await store.login(credentials)
     const failure = await router.push('/admin').catch((e) => e)
     expect(isAuthError(failure, 'forbidden')).toBe(true)
     expect(onError).toHaveBeenCalledOnce()
@@ -97,23 +88,20 @@ describe('route meta', () => {
   })
 
   it('lets a user with the role in, and sends a guest to the login page first', async () => {
-    const api = createFakeApi()
-    api.refreshAnswers.push(json(401, {}))
-    api.fetch.mockImplementationOnce(async () => json(401, {}))
-    const { router, store } = mountApp()
+    const ada = { username: 'ada', password: 'ada-password' }
+    useFakeServer({ users: [{ ...ada, roles: ['user', 'admin'] }] })
+    const { router, store } = withRouter()
     await router.isReady()
     await router.push('/admin')
     expect(router.currentRoute.value.fullPath).toBe('/login?redirect=/admin')
-    const token = jwt({ sub: 'ada', roles: ['user', 'admin'], exp: Date.now() / 1000 + 60 })
-    api.fetch.mockImplementationOnce(async () => json(200, { access_token: token }))
-    await store.login({ username: 'admin', password: 'x' })
+    await store.login(ada)
     expect(router.currentRoute.value.path).toBe('/admin')
   })
 
   it('goes to routes.forbidden when it is set', async () => {
-    const api = createFakeApi()
-    api.refreshAnswers.push(json(200, api.tokenBody()))
-    const { router } = mountApp({ routes: { forbidden: '/forbidden' } })
+    const { earlierSession } = useFakeServer()
+    await earlierSession()
+    const { router } = withRouter({ routes: { forbidden: '/forbidden' } })
     await router.isReady()
     await router.push('/admin')
     expect(router.currentRoute.value.path).toBe('/forbidden')
@@ -135,42 +123,39 @@ describe('login redirect', () => {
   ]
 
   it.each(hostile)('lands on home for redirect=%j', async (redirect) => {
-    const api = createFakeApi()
-    api.refreshAnswers.push(json(401, {}))
-    const { router, store } = mountApp({}, '/')
+    useFakeServer()
+    const { router, store } = withRouter({}, '/')
     await router.isReady()
     await router.push({ path: '/login', query: { redirect } })
-    await store.login(signIn)
+    await store.login(credentials)
     expect(router.currentRoute.value.fullPath).toBe('/')
     expect(safeRedirect(redirect)).toBeNull()
   })
 
   it.each(hostile)('lands on home for the raw URL ?redirect=%j', async (redirect) => {
-    const api = createFakeApi()
-    api.refreshAnswers.push(json(401, {}))
-    const { router, store } = mountApp({}, '/')
+    useFakeServer()
+    const { router, store } = withRouter({}, '/')
     await router.isReady()
     await router.push(`/login?redirect=${redirect}`)
-    await store.login(signIn)
+    await store.login(credentials)
     expect(router.currentRoute.value.fullPath).toBe('/')
   })
 
   it('lands on a plain same-origin path intact', async () => {
-    const api = createFakeApi()
-    api.refreshAnswers.push(json(401, {}))
-    const { router, store } = mountApp({}, '/secret?x=1#h')
+    useFakeServer()
+    const { router, store } = withRouter({}, '/secret?x=1#h')
     await router.isReady()
     expect(router.currentRoute.value.query.redirect).toBe('/secret?x=1#h')
-    await store.login(signIn)
+    await store.login(credentials)
     expect(router.currentRoute.value.fullPath).toBe('/secret?x=1#h')
   })
 })
 
 describe('session end', () => {
   it('takes the user from a protected page to the login page on logout', async () => {
-    const api = createFakeApi()
-    api.refreshAnswers.push(json(200, api.tokenBody()))
-    const { router, store } = mountApp({}, '/dashboard')
+    const { earlierSession } = useFakeServer()
+    await earlierSession()
+    const { router, store } = withRouter({}, '/dashboard')
     await router.isReady()
     await store.logout()
     await flushPromises()
@@ -178,10 +163,11 @@ describe('session end', () => {
   })
 
   it('takes the user to the login page when the refresh is rejected', async () => {
-    const api = createFakeApi()
-    api.refreshAnswers.push(json(200, api.tokenBody()), json(401, { error: 'invalid_grant' }))
-    const { router, store } = mountApp({}, '/secret')
+    const { server, earlierSession } = useFakeServer()
+    await earlierSession()
+    const { router, store } = withRouter({}, '/secret')
     await router.isReady()
+    server.fail('refresh', { status: 401, body: { error: 'invalid_grant' } })
     await store.refresh().catch(() => {})
     await flushPromises()
     expect(store.status).toBe('unauthenticated')

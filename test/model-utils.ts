@@ -1,12 +1,8 @@
-import { createPinia } from 'pinia'
-import { createApp, defineComponent, h } from 'vue'
-import axios from 'axios'
-import { createAuth, type AuthOptions } from '../src'
-import { withAuth } from '../src/axios'
-import { deferred, json, jwt } from './utils'
+import { jwtDecode } from 'jwt-decode'
+import type { FakeFault, FakeTokenClaims } from '../src/testing'
+import { APP_ORIGIN, deferred, useFakeServer } from './utils'
 
-/** The page's origin in the happy-dom environment (see vite.config.ts). */
-export const APP_ORIGIN = 'http://app.test'
+export { APP_ORIGIN }
 
 /** How the fake server answers the next refresh request. */
 export type RefreshOutcome = 'ok' | '400' | '401' | '403' | '429' | '500' | '503' | 'drop' | 'hold'
@@ -33,31 +29,56 @@ interface Held {
   release(outcome?: RefreshOutcome): void
 }
 
+/** The kit's fault for each refresh outcome the model draws ('ok' is none: the kit answers). */
+const refreshFaults: Partial<Record<RefreshOutcome, FakeFault>> = {
+  '400': { status: 400, body: { error: 'invalid_grant' } },
+  '401': { status: 401, body: { error: 'invalid_grant' } },
+  '403': { status: 403, body: { error: 'invalid_grant' } },
+  '429': { status: 429, retryAfter: 2, body: { error: 'slow_down' } },
+  '500': { status: 500 },
+  '503': { status: 503 },
+  drop: { drop: true },
+}
+
 /**
- * An in-process backend on the fake clock whose answers a model-based test controls. It plays the
- * browser's side too: `state.online` decides whether anything reaches it, and `state.cookie` stands for
- * the HttpOnly refresh cookie: the login session (token family) it belongs to, set by login and by
- * each refresh answer as it arrives, cleared by logout and by a rejected refresh.
+ * The test's backend (`useFakeServer`, the testing kit's fake server) behind the instrumentation a
+ * model-based test needs. The kit does what a server does: sign-in, refresh-token rotation with
+ * reuse detection, logout, the token check of the API. This wrapper plays the browser around it:
+ * `state.online` decides whether anything reaches the server, and `cookies` is the browser's jar:
+ * each request carries the cookies the jar held when it left, and the answer's Set-Cookie changes
+ * the jar when the answer arrives (so a late refresh answer overwrites a newer cookie, as in a
+ * browser). It holds API and refresh requests before they reach the server, so the server acts
+ * when the test releases them, and turns the refresh outcomes the model queues into kit faults.
  *
  * It keeps the evidence the invariants need: every request that left (`sent`), how many refresh
- * requests are on the wire at once, and whether a refresh was answered 400/401/403.
+ * requests are on the wire at once, whether a refresh was answered 400/401/403, the backoff the
+ * answers call for, and which login session (token family: the kit's `sid` claim) and endpoint
+ * each access token came from.
+ *
+ * Where the kit differs from the model's old hand-written server:
+ * - A refresh answered 400/401/403 by a fault leaves the session alive on the server and the
+ *   cookie in the jar (the old server revoked that session and cleared the cookie). Nothing the
+ *   invariants check gets weaker: the library must not refresh once its session ended, and if it
+ *   did, the server would now hand it a token, which "a session started without a login" reports.
+ *   A refresh the server refuses by itself (no cookie, a session logged out) clears the cookie.
+ * - Logout revokes the login sessions it names (the one of the cookie, or all of alice's); the old
+ *   server also dropped every access token it had issued, of any session. Access tokens of an
+ *   earlier login that was never logged out stay valid at the API; the library dropped them, and
+ *   sending one is a violation whatever the server answers.
+ * - Tokens expire on the server at their `exp` (whole seconds); the old server gave each one
+ *   `ttl` s from the millisecond it issued it, up to a second longer.
  */
 export function createModelServer({ ttl }: { ttl: number }) {
-  let serial = 0
-  /** Access token → server-side expiry (fake-clock ms); deleted when revoked. */
-  const accessTokens = new Map<string, number>()
+  const { server, fetchVia } = useFakeServer({ ttl })
+  const cookies = new Map<string, string>()
   const refreshQueue: RefreshOutcome[] = []
   const apiQueue: ApiOutcome[] = []
   const held: Held[] = []
   const sent: SentRequest[] = []
-  /** Login sessions on the server (refresh-token families): revoked by logout. */
-  const families: { revoked: boolean }[] = []
-  /** Access token → the family and the endpoint it came from. */
-  const issued = new Map<string, { family: number; via: 'login' | 'refresh' }>()
+  /** Access token → the login session (family) and the endpoint it came from. */
+  const issued = new Map<string, { family: string; via: 'login' | 'refresh' }>()
   const state = {
     online: true,
-    /** The family of the refresh cookie the browser holds, or null when it holds none. */
-    cookie: null as number | null,
     /** When false (while the test settles everything), `hold` answers go out at once. */
     holds: true,
     refreshInFlight: 0,
@@ -77,21 +98,31 @@ export function createModelServer({ ttl }: { ttl: number }) {
   /** Called synchronously as each API answer goes out. */
   let onAnswer: (request: SentRequest, status: number) => void = () => {}
 
-  function issue(family: number, via: 'login' | 'refresh') {
-    serial++
-    const now = Date.now()
-    const iat = Math.floor(now / 1000)
-    const token = jwt({
-      sub: 'alice',
-      n: serial,
-      fam: family,
-      roles: ['user'],
-      iat,
-      exp: iat + ttl,
-    })
-    accessTokens.set(token, now + ttl * 1000)
-    issued.set(token, { family, via })
-    return { access_token: token, expires_in: ttl }
+  /**
+   * Sends a request to the server later (`forward()`), with the cookies the jar holds now; what
+   * the server changes in them is applied to the jar when its answer arrives.
+   */
+  function leaving(request: Request) {
+    const client = server.client()
+    for (const [name, value] of cookies) client.cookies.set(name, value)
+    const carried = new Map(client.cookies)
+    return async () => {
+      const response = await fetchVia(client)(request)
+      for (const [name, value] of client.cookies) {
+        if (carried.get(name) !== value) cookies.set(name, value)
+      }
+      for (const name of carried.keys()) if (!client.cookies.has(name)) cookies.delete(name)
+      return response
+    }
+  }
+
+  /** Notes which session and endpoint the token of a login or refresh answer comes from. */
+  async function tokensOf(via: 'login' | 'refresh', response: Response) {
+    if (response.status === 200) {
+      const { access_token: token } = await response.clone().json()
+      issued.set(token, { family: jwtDecode<FakeTokenClaims>(token).sid, via })
+    }
+    return response
   }
 
   /** Resolves with what the model releases, or rejects like a browser fetch when aborted. */
@@ -108,12 +139,9 @@ export function createModelServer({ ttl }: { ttl: number }) {
     return gate.promise.finally(() => signal?.removeEventListener('abort', onAbort))
   }
 
-  /**
-   * Answers a refresh that presented the cookie of family `presented`. The answer's Set-Cookie is
-   * applied when it is delivered, like a browser does: a late answer overwrites a newer cookie.
-   */
+  /** Answers a refresh with the outcome queued for it (taken as it leaves), once released. */
   async function answerRefresh(
-    presented: number | null,
+    forward: () => Promise<Response>,
     signal: AbortSignal | null | undefined,
   ): Promise<Response> {
     let outcome = refreshQueue.shift() ?? 'ok'
@@ -121,44 +149,23 @@ export function createModelServer({ ttl }: { ttl: number }) {
       outcome = state.holds ? ((await hold('refresh', signal)) ?? 'ok') : 'ok'
       if (outcome === 'hold') outcome = 'ok'
     }
-    switch (outcome) {
-      case 'drop':
-        throw new TypeError('fetch failed')
-      case '429':
-        return json(429, { error: 'slow_down' }, { 'retry-after': '2' })
-      case '500':
-      case '503':
-        return json(Number(outcome), { error: 'unavailable' })
-      case '400':
-      case '401':
-      case '403':
-        // The server revokes the session and clears the cookie.
-        if (presented !== null) families[presented]!.revoked = true
-        state.cookie = null
-        state.rejectionDelivered = true
-        return json(Number(outcome), { error: 'invalid_grant' })
-      default:
-        if (presented === null || families[presented]!.revoked) {
-          // No cookie, or a revoked one: the server refuses, whatever the test queued.
-          state.cookie = null
-          state.rejectionDelivered = true
-          return json(401, { error: 'invalid_grant' })
-        }
-        // Rotation: a new cookie of the same family.
-        state.cookie = presented
-        return json(200, issue(presented, 'refresh'))
-    }
+    const fault = refreshFaults[outcome]
+    if (fault) server.fail('refresh', fault)
+    const response = await forward()
+    if ([400, 401, 403].includes(response.status)) state.rejectionDelivered = true
+    return tokensOf('refresh', response)
   }
 
-  async function answerApi(request: SentRequest, path: string, signal?: AbortSignal | null) {
+  async function answerApi(
+    request: SentRequest,
+    forward: () => Promise<Response>,
+    signal: AbortSignal | null | undefined,
+  ) {
     if (apiQueue.shift() === 'hold' && state.holds) await hold('api', signal)
-    const expiry = request.token ? accessTokens.get(request.token) : undefined
-    // Validated when answered, so a held request can find its token expired meanwhile.
-    const valid = expiry !== undefined && Date.now() < expiry
-    onAnswer(request, valid ? 200 : 401)
-    return valid
-      ? json(200, { ok: true, path })
-      : json(401, { error: 'invalid_token' }, { 'www-authenticate': 'Bearer' })
+    // The server checks the token when it gets the request, so a held one can find it expired.
+    const response = await forward()
+    onAnswer(request, response.status)
+    return response
   }
 
   async function handle(input: RequestInfo | URL, init: RequestInit = {}): Promise<Response> {
@@ -169,11 +176,6 @@ export function createModelServer({ ttl }: { ttl: number }) {
     )
     const url = new URL(incoming.url)
     const { headers } = incoming
-    // Read once the request is on the record: the invariants are checked as it leaves.
-    const body = async () => {
-      const text = incoming.body ? await incoming.text() : ''
-      return text ? JSON.parse(text) : {}
-    }
     const signal = init.signal ?? (input instanceof Request ? input.signal : null)
     const authorization = headers.get('authorization')
     const path = url.pathname
@@ -205,27 +207,16 @@ export function createModelServer({ ttl }: { ttl: number }) {
       state.backoffUntil = null
     }
     if (!state.online) throw new TypeError('Failed to fetch')
+    const forward = leaving(incoming)
     switch (kind) {
       case 'login':
-        if ((await body()).password !== 'secret') {
-          return json(401, { error: 'invalid_credentials', message: 'Wrong username or password.' })
-        }
-        families.push({ revoked: false })
-        state.cookie = families.length - 1
-        return json(200, issue(state.cookie, 'login'))
-      case 'logout': {
-        if ((await body()).everywhere === true) for (const family of families) family.revoked = true
-        else if (state.cookie !== null) families[state.cookie]!.revoked = true
-        state.cookie = null
-        accessTokens.clear()
-        return json(200, { ok: true })
-      }
+        return tokensOf('login', await forward())
       case 'refresh':
         state.refreshInFlight++
         state.maxRefreshInFlight = Math.max(state.maxRefreshInFlight, state.refreshInFlight)
         try {
           const epoch = loginEpoch
-          const answer = answerRefresh(state.cookie, signal)
+          const answer = answerRefresh(forward, signal)
           // The least backoff the library owes after this answer: 1 s × jitter ≥ 0.5, or Retry-After.
           answer.then(
             (response) => {
@@ -245,12 +236,11 @@ export function createModelServer({ ttl }: { ttl: number }) {
         } finally {
           state.refreshInFlight--
         }
-      case 'elsewhere':
-        return path === '/private'
-          ? json(401, { error: 'not yours' })
-          : json(200, { elsewhere: true, path })
+      case 'api':
+        return answerApi(request, forward, signal)
       default:
-        return answerApi(request, path, signal)
+        // Logout, and the rest of the internet (useFakeServer answers it; `/private` is a 401).
+        return forward()
     }
   }
 
@@ -280,33 +270,12 @@ export function createModelServer({ ttl }: { ttl: number }) {
     },
     /** Makes the server refuse every access token issued so far (as a revocation would). */
     revokeAccessTokens() {
-      accessTokens.clear()
+      server.expireAccessTokens()
     },
   }
 }
 
 export type ModelServer = ReturnType<typeof createModelServer>
-
-/**
- * A real Vue app, Pinia and plugin, like `setupAuth`, but unmounted by the caller: a model run
- * creates hundreds of them inside one test.
- */
-export function mountAuth(options: AuthOptions) {
-  const app = createApp(defineComponent({ render: () => h('div') }))
-  const auth = createAuth(options)
-  app.use(createPinia()).use(auth)
-  app.mount(document.createElement('div'))
-  return {
-    app,
-    auth,
-    store: auth.store,
-    $fetch: auth.fetch,
-    fetchWithAuth: auth.fetchWithAuth,
-    // On axios' fetch adapter, which the model's server answers.
-    axios: withAuth(axios.create({ adapter: 'fetch', baseURL: '/api' }), auth),
-    unmount: () => app.unmount(),
-  }
-}
 
 /** A small seeded PRNG (mulberry32), so the backoff jitter replays with the run's seed. */
 export function seededRandom(seed: number): () => number {

@@ -11,14 +11,15 @@
 // onSessionExpired runs exactly once for a session ended by the server, never for a logout; status
 // agrees with the token; a refresh never hands back the session of an earlier login; refreshes
 // respect the backoff after a transient failure; nothing is replayed more than once.
+import axios from 'axios'
 import fc from 'fast-check'
 import { effectScope, watch, type EffectScope } from 'vue'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { isAuthError, type AuthError } from '../src'
-import { createLockManager } from './utils'
+import { withAuth } from '../src/axios'
+import { createLockManager, credentials, setupAuth } from './utils'
 import {
   createModelServer,
-  mountAuth,
   seededRandom,
   type ModelServer,
   type RefreshOutcome,
@@ -102,10 +103,12 @@ class World {
    */
   private readonly logins = new Set<Promise<unknown>>()
   /** The server-side login session (token family) of the newest login the library accepted. */
-  private family: number | null = null
+  private family: string | null = null
   private readonly scope: EffectScope
   readonly server: ModelServer
-  readonly app: ReturnType<typeof mountAuth>
+  readonly app: ReturnType<typeof setupAuth>
+  /** axios on its fetch adapter, which the model's server answers, with withAuth. */
+  readonly axios: ReturnType<typeof withAuth>
 
   constructor(readonly config: RunConfig) {
     vi.setSystemTime(new Date('2030-01-01T00:00:00Z'))
@@ -115,13 +118,14 @@ class World {
     this.server.onAnswer = (request, status) => this.answered(request, status)
     vi.stubGlobal('fetch', this.server.fetch)
     browser.locks = config.locks ? (createLockManager() as unknown as LockManager) : null
-    this.app = mountAuth({
+    this.app = setupAuth({
       baseURL: '/api',
       restore: false,
       refreshLeeway: config.leeway,
       crossTab: { channel: `model-${++runs}` },
       onSessionExpired: (error) => this.sessionExpired(error),
     })
+    this.axios = withAuth(axios.create({ adapter: 'fetch', baseURL: '/api' }), this.app.auth)
     const { store } = this.app
     this.scope = effectScope(true)
     this.scope.run(() =>
@@ -283,7 +287,8 @@ class World {
     const label = `${door} ${method} ${target === 'api' ? `/api/items#${id}` : url}`
     const headers = { 'x-model-request': id }
     const body = method === 'POST' ? { id } : undefined
-    const { $fetch, fetchWithAuth, axios } = this.app
+    const { $fetch, fetchWithAuth } = this.app
+    const { axios } = this
     const promise =
       door === 'ofetch'
         ? target === 'evil-base'
@@ -551,7 +556,6 @@ describe('session model', () => {
 
 // Minimal reproductions of what the model found, one per bug, as plain tests.
 describe('regressions found by the model', () => {
-  const credentials = { username: 'alice', password: 'secret' }
   const flush = async () => {
     await vi.advanceTimersByTimeAsync(0)
     await vi.advanceTimersByTimeAsync(0)
@@ -566,22 +570,16 @@ describe('regressions found by the model', () => {
     return seen
   }
 
-  const apps: { unmount(): void }[] = []
-  afterEach(() => {
-    for (const app of apps.splice(0)) app.unmount()
-  })
-
   async function signedIn({ locks = false } = {}) {
     const server = createModelServer({ ttl: 60 })
     vi.stubGlobal('fetch', server.fetch)
     browser.locks = locks ? (createLockManager() as unknown as LockManager) : null
-    const app = mountAuth({
+    const app = setupAuth({
       baseURL: '/api',
       restore: false,
       refreshLeeway: 0,
       crossTab: locks ? { channel: 'regression' } : false,
     })
-    apps.push(app)
     await app.store.login(credentials)
     return { server, ...app }
   }

@@ -3,7 +3,7 @@ import { createPinia, setActivePinia } from 'pinia'
 import { createApp } from 'vue'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { AuthError, createAuth, isAuthError, useAuth, useAuthFetch } from '../src'
-import { createFakeApi, deferred, json, jwt, setupAuth } from './utils'
+import { credentials, deferred, json, jwt, setupAuth, useFakeServer } from './utils'
 
 beforeEach(() => {
   // A whole second, so JWT iat/exp (whole seconds) line up with the clock exactly.
@@ -13,13 +13,11 @@ afterEach(() => {
   vi.useRealTimers()
 })
 
-const credentials = { username: 'alice', password: 'secret' }
-
 async function signedIn(options: Parameters<typeof setupAuth>[0] = {}, ttl = 60) {
-  const api = createFakeApi({ ttl })
+  const server = useFakeServer({ ttl })
   const ctx = setupAuth({ restore: false, ...options })
   await ctx.store.login(credentials)
-  return { api, ...ctx }
+  return { ...server, ...ctx }
 }
 
 describe('refresh rejected', () => {
@@ -27,15 +25,15 @@ describe('refresh rejected', () => {
     'ends the session on %i and calls onSessionExpired once for many waiting requests',
     async (status) => {
       const onSessionExpired = vi.fn()
-      const { api, store, $fetch } = await signedIn({ onSessionExpired })
-      api.revoke()
-      api.refreshAnswers.push(json(status, { error: 'invalid_grant' }))
+      const { server, store, $fetch } = await signedIn({ onSessionExpired })
+      server.expireAccessTokens()
+      server.fail('refresh', { status, body: { error: 'invalid_grant' } })
       const results = await Promise.allSettled([1, 2, 3, 4, 5].map((i) => $fetch(`/r/${i}`)))
       expect(results.every((r) => r.status === 'rejected')).toBe(true)
       for (const r of results) {
         expect(isAuthError((r as PromiseRejectedResult).reason, 'session_expired')).toBe(true)
       }
-      expect(api.counts.refresh).toBe(1)
+      expect(server.stats.refreshes).toBe(1)
       expect(onSessionExpired).toHaveBeenCalledOnce()
       expect(onSessionExpired.mock.calls[0]![0]).toBeInstanceOf(AuthError)
       expect(store.status).toBe('unauthenticated')
@@ -45,8 +43,7 @@ describe('refresh rejected', () => {
   )
 
   it('does not call onSessionExpired when a start-up restore finds no session', async () => {
-    const api = createFakeApi()
-    api.refreshAnswers.push(json(401, { error: 'invalid_grant' }))
+    const { server } = useFakeServer() // no refresh cookie: the server refuses the refresh
     const onSessionExpired = vi.fn()
     const { auth, store } = setupAuth({ onSessionExpired })
     expect(store.status).toBe('restoring')
@@ -54,36 +51,32 @@ describe('refresh rejected', () => {
     expect(store.status).toBe('unauthenticated')
     expect(store.error).toBeNull()
     expect(onSessionExpired).not.toHaveBeenCalled()
+    expect(server.stats).toMatchObject({ refreshes: 1, refreshRejected: 1 })
   })
 
   it('restores a session at start-up with one refresh shared by early requests', async () => {
-    const api = createFakeApi()
+    const { server, earlierSession } = useFakeServer()
+    await earlierSession()
     const { auth, store, $fetch } = setupAuth()
     const early = $fetch('/items')
     await auth.ready
     expect(store.status).toBe('authenticated')
     await expect(early).resolves.toEqual({ ok: true, path: '/items' })
-    expect(api.counts.refresh).toBe(1)
+    expect(server.stats.refreshes).toBe(1)
   })
 })
 
 describe('transient refresh failures', () => {
   it.each([
-    ['503', () => json(503, { error: 'unavailable' }), 'server'],
-    ['500', () => json(500, { error: 'boom' }), 'server'],
-    ['429', () => json(429, { error: 'slow down' }), 'server'],
-    [
-      'a dropped connection',
-      () => {
-        throw new TypeError('fetch failed')
-      },
-      'network',
-    ],
-  ] as const)('keeps the session on %s and recovers with backoff', async (_, answer, code) => {
+    ['503', { status: 503 }, 'server'],
+    ['500', { status: 500, body: { error: 'boom' } }, 'server'],
+    ['429', { status: 429, body: { error: 'slow down' } }, 'server'],
+    ['a dropped connection', { drop: true }, 'network'],
+  ] as const)('keeps the session on %s and recovers with backoff', async (_, fault, code) => {
     const onSessionExpired = vi.fn()
-    const { api, store, $fetch } = await signedIn({ onSessionExpired })
-    api.revoke()
-    api.refreshAnswers.push(answer, answer)
+    const { server, store, $fetch } = await signedIn({ onSessionExpired })
+    server.expireAccessTokens()
+    server.fail('refresh', { ...fault, times: 2 })
     const first = await $fetch('/a').catch((e) => e)
     expect(isAuthError(first, code)).toBe(true)
     expect(store.error).toBe(first)
@@ -93,70 +86,70 @@ describe('transient refresh failures', () => {
     // The next attempt waits for the backoff (1 s scaled by 0.5–1) instead of hammering.
     const second = $fetch('/b').catch((e) => e)
     await vi.advanceTimersByTimeAsync(400)
-    expect(api.counts.refresh).toBe(1)
+    expect(server.stats.refreshes).toBe(1)
     await vi.advanceTimersByTimeAsync(700)
-    expect(api.counts.refresh).toBe(2)
+    expect(server.stats.refreshes).toBe(2)
     expect(isAuthError(await second, code)).toBe(true)
 
     // Then 2 s × jitter; after that the server is back.
     const third = $fetch('/c')
     await vi.advanceTimersByTimeAsync(2100)
     await expect(third).resolves.toEqual({ ok: true, path: '/c' })
-    expect(api.counts.refresh).toBe(3)
+    expect(server.stats.refreshes).toBe(3)
     expect(store.status).toBe('authenticated')
     expect(store.error).toBeNull()
     expect(onSessionExpired).not.toHaveBeenCalled()
   })
 
   it('honours Retry-After', async () => {
-    const { api, $fetch } = await signedIn()
-    api.revoke()
-    api.refreshAnswers.push(json(503, {}, { 'retry-after': '10' }))
+    const { server, $fetch } = await signedIn()
+    server.expireAccessTokens()
+    server.fail('refresh', { status: 503, retryAfter: 10 })
     await $fetch('/a').catch(() => {})
     const retry = $fetch('/b')
     await vi.advanceTimersByTimeAsync(9_900)
-    expect(api.counts.refresh).toBe(1)
+    expect(server.stats.refreshes).toBe(1)
     await vi.advanceTimersByTimeAsync(200)
     await expect(retry).resolves.toBeTruthy()
-    expect(api.counts.refresh).toBe(2)
+    expect(server.stats.refreshes).toBe(2)
   })
 
   it('fails a request at once instead of hanging on a long Retry-After, and the timer honours it', async () => {
-    const { api, store, $fetch } = await signedIn()
-    api.revoke()
-    api.refreshAnswers.push(json(503, {}, { 'retry-after': '120' }))
+    const { server, store, $fetch } = await signedIn()
+    server.expireAccessTokens()
+    server.fail('refresh', { status: 503, retryAfter: 120 })
     await $fetch('/a').catch(() => {})
     const error = await $fetch('/b').catch((e) => e)
     expect(isAuthError(error, 'server')).toBe(true)
-    expect(api.counts.refresh).toBe(1)
+    expect(server.stats.refreshes).toBe(1)
     await vi.advanceTimersByTimeAsync(119_000)
-    expect(api.counts.refresh).toBe(1)
+    expect(server.stats.refreshes).toBe(1)
     await vi.advanceTimersByTimeAsync(1_000)
-    expect(api.counts.refresh).toBe(2)
+    expect(server.stats.refreshes).toBe(2)
     expect(store.error).toBeNull()
   })
 
   it('retries by itself on the timer after a failed proactive refresh', async () => {
-    const { api, store } = await signedIn({ refreshLeeway: 30 })
-    api.refreshAnswers.push(json(503, {}))
+    const { server, store } = await signedIn({ refreshLeeway: 30 })
+    server.fail('refresh', { status: 503 })
     await vi.advanceTimersByTimeAsync(30_000)
-    expect(api.counts.refresh).toBe(1)
+    expect(server.stats.refreshes).toBe(1)
     expect(store.error?.code).toBe('server')
     await vi.advanceTimersByTimeAsync(1_000)
-    expect(api.counts.refresh).toBe(2)
+    expect(server.stats.refreshes).toBe(2)
     expect(store.error).toBeNull()
   })
 
   it('backs off exponentially with jitter, capped at 30 s', async () => {
-    const { api, $fetch } = await signedIn({ refreshLeeway: 0 })
+    const { server, fetch, $fetch } = await signedIn({ refreshLeeway: 0 })
     const at: number[] = []
-    api.revoke()
-    for (let i = 0; i < 12; i++) {
-      api.refreshAnswers.push(() => {
-        at.push(Date.now())
-        return json(503, {})
-      })
-    }
+    const realFetch = fetch.getMockImplementation()!
+    fetch.mockImplementation((input, init) => {
+      if (String(input).endsWith('/auth/refresh')) at.push(Date.now())
+      return realFetch(input, init)
+    })
+    server.expireAccessTokens()
+    server.fail('refresh', { status: 503, times: 12 })
     // One failed request; from then on the timer keeps retrying the rejected token by itself.
     await $fetch('/a').catch(() => {})
     await vi.advanceTimersByTimeAsync(5 * 60_000)
@@ -170,21 +163,21 @@ describe('transient refresh failures', () => {
   })
 
   it('sends nothing while offline and refreshes when the browser is back online', async () => {
-    const { api, store, $fetch } = await signedIn({ refreshLeeway: 30 })
+    const { server, store, $fetch } = await signedIn({ refreshLeeway: 30 })
     vi.spyOn(navigator, 'onLine', 'get').mockReturnValue(false)
     await vi.advanceTimersByTimeAsync(30_000)
-    expect(api.counts.refresh).toBe(0)
+    expect(server.stats.refreshes).toBe(0)
     expect(store.error?.code).toBe('network')
     await vi.advanceTimersByTimeAsync(60_000)
     const offline = await $fetch('/a').catch((e) => e)
     expect(isAuthError(offline, 'network')).toBe(true)
-    expect(api.counts.refresh).toBe(0)
+    expect(server.stats.refreshes).toBe(0)
     expect(store.isAuthenticated).toBe(true)
 
     vi.spyOn(navigator, 'onLine', 'get').mockReturnValue(true)
     window.dispatchEvent(new Event('online'))
     await vi.advanceTimersByTimeAsync(1_000)
-    expect(api.counts.refresh).toBe(1)
+    expect(server.stats.refreshes).toBe(1)
     expect(store.status).toBe('authenticated')
     expect(store.error).toBeNull()
   })
@@ -192,9 +185,9 @@ describe('transient refresh failures', () => {
 
 describe('logout', () => {
   it('clears the token before the server answers, even when the request fails', async () => {
-    const { api, store } = await signedIn()
+    const { fetch, store } = await signedIn()
     const gate = deferred<Response>()
-    api.fetch.mockImplementationOnce(() => gate.promise)
+    fetch.mockImplementationOnce(() => gate.promise)
     const out = store.logout()
     expect(store.accessToken).toBeNull()
     expect(store.status).toBe('unauthenticated')
@@ -205,82 +198,73 @@ describe('logout', () => {
   })
 
   it('cannot be undone by a refresh that was in flight', async () => {
-    const { api, store, $fetch } = await signedIn()
-    api.revoke()
-    const gate = deferred<Response>()
-    api.refreshAnswers.push(() => gate.promise)
+    const { server, store, $fetch } = await signedIn()
+    server.expireAccessTokens()
+    server.fail('refresh', { delay: 1_000 })
     const waiting = $fetch('/a').catch((e) => e)
     await vi.advanceTimersByTimeAsync(0)
     expect(store.status).toBe('refreshing')
     const out = store.logout()
-    gate.resolve(json(200, api.tokenBody()))
+    await vi.advanceTimersByTimeAsync(1_000) // the refresh is answered: a new token, a rotated cookie
     await out
     const error = await waiting
     expect(isAuthError(error)).toBe(true)
     expect(store.status).toBe('unauthenticated')
     expect(store.accessToken).toBeNull()
     // The logout request went after the refresh landed, so it carried the newest cookie.
-    const order = api.requests.map((r) => r.path).filter((p) => p.startsWith('/auth/'))
+    const order = server.requests.map((r) => r.path).filter((p) => p.startsWith('/auth/'))
     expect(order.slice(-2)).toEqual(['/auth/refresh', '/auth/logout'])
   })
 
   it('sends { everywhere: true } for logout everywhere', async () => {
-    const { api, store } = await signedIn()
+    const { server, store } = await signedIn()
     await store.logout({ everywhere: true })
-    expect(api.requests.at(-1)!.body).toEqual({ everywhere: true })
+    expect(server.requests.at(-1)!.body).toEqual({ everywhere: true })
   })
 })
 
 describe('body mode', () => {
   it('keeps the refresh token in memory and always sends the rotated one', async () => {
-    let serial = 0
-    const sent: unknown[] = []
-    const api = createFakeApi()
-    const realFetch = api.fetch.getMockImplementation()!
-    api.fetch.mockImplementation(async (input, init) => {
-      const path = new URL(String(input), 'http://app.test').pathname
-      if (path === '/auth/login' || path === '/auth/refresh' || path === '/auth/logout') {
-        if (path !== '/auth/login') sent.push(JSON.parse(String(init?.body)))
-        if (path === '/auth/logout') return json(200, {})
-        return json(200, { ...api.tokenBody(), refresh_token: `rt-${++serial}` })
-      }
-      return realFetch(input, init)
-    })
+    const { server, issued } = useFakeServer({ refresh: 'body' })
     const { store } = setupAuth({
-      tokens: { refresh: { read: (b) => b.refresh_token, send: (t) => ({ refresh: t }) } },
+      tokens: { refresh: { read: (b) => b.refresh_token, send: (t) => ({ refresh_token: t }) } },
     })
     expect(store.status).toBe('unauthenticated') // nothing to restore from after a reload
     await store.login(credentials)
     await store.refresh()
     await store.refresh()
     await store.logout({ everywhere: true })
+    const sent = server.requests.filter((r) => r.path !== '/auth/login').map((r) => r.body)
+    const [rt1, rt2, rt3] = issued.map((set) => set.refresh)
+    expect(issued).toHaveLength(3)
     expect(sent).toEqual([
-      { refresh: 'rt-1' },
-      { refresh: 'rt-2' },
-      { refresh: 'rt-3', everywhere: true },
+      { refresh_token: rt1 },
+      { refresh_token: rt2 },
+      { refresh_token: rt3, everywhere: true },
     ])
+    expect(server.stats).toMatchObject({ refreshes: 2, refreshRejected: 0, logouts: 1 })
   })
 })
 
 describe('tokens', () => {
   it('refreshes proactively refreshLeeway seconds before expiry', async () => {
     // expires_in 300 with a whole-second JWT exp: expiry is placed 1 s early, at 299 s.
-    const { api } = await signedIn({ refreshLeeway: 30 }, 300)
+    const { server } = await signedIn({ refreshLeeway: 30 }, 300)
     await vi.advanceTimersByTimeAsync(268_900)
-    expect(api.counts.refresh).toBe(0)
+    expect(server.stats.refreshes).toBe(0)
     await vi.advanceTimersByTimeAsync(100)
-    expect(api.counts.refresh).toBe(1)
+    expect(server.stats.refreshes).toBe(1)
   })
 
   it('caps the leeway at half the lifetime of a short token', async () => {
-    const api = createFakeApi()
-    api.fetch.mockImplementationOnce(async () => json(200, { token: 'opaque', expires_in: 4 }))
+    const { server, fetch } = useFakeServer()
+    fetch.mockImplementationOnce(async () => json(200, { token: 'opaque', expires_in: 4 }))
     const { store } = setupAuth({ restore: false, refreshLeeway: 30 })
     await store.login(credentials)
     await vi.advanceTimersByTimeAsync(1_900)
-    expect(api.counts.refresh).toBe(0)
+    expect(server.stats.refreshes).toBe(0)
     await vi.advanceTimersByTimeAsync(100)
-    expect(api.counts.refresh).toBe(1)
+    expect(server.stats.refreshes).toBe(1)
   })
 
   it.each([
@@ -289,39 +273,39 @@ describe('tokens', () => {
     ['online', () => window.dispatchEvent(new Event('online'))],
     ['resume', () => document.dispatchEvent(new Event('resume'))],
   ])('re-checks expiry on %s, for tabs whose timers were throttled or asleep', async (_, fire) => {
-    const { api, store } = await signedIn({ refreshLeeway: 30 }, 60)
+    const { server, store } = await signedIn({ refreshLeeway: 30 }, 60)
     // The device slept: the clock moved on but no timer ran.
     vi.setSystemTime(Date.now() + 55_000)
-    expect(api.counts.refresh).toBe(0)
+    expect(server.stats.refreshes).toBe(0)
     fire()
     await vi.advanceTimersByTimeAsync(0)
-    expect(api.counts.refresh).toBe(1)
+    expect(server.stats.refreshes).toBe(1)
     expect(store.expiresAt! - Date.now()).toBeGreaterThanOrEqual(58_000)
   })
 
   it('does not refresh on a re-check while the token is far from expiry', async () => {
-    const { api } = await signedIn({ refreshLeeway: 30 }, 300)
+    const { server } = await signedIn({ refreshLeeway: 30 }, 300)
     vi.setSystemTime(Date.now() + 60_000)
     window.dispatchEvent(new Event('focus'))
     await vi.advanceTimersByTimeAsync(0)
-    expect(api.counts.refresh).toBe(0)
+    expect(server.stats.refreshes).toBe(0)
   })
 
   it('does not refresh proactively with refreshLeeway 0', async () => {
-    const { api } = await signedIn({ refreshLeeway: 0 })
+    const { server } = await signedIn({ refreshLeeway: 0 })
     await vi.advanceTimersByTimeAsync(120_000)
-    expect(api.counts.refresh).toBe(0)
+    expect(server.stats.refreshes).toBe(0)
   })
 
   it.each([-10, -5, 5, 10])(
     'places expiry on the local clock when the client clock is %i minutes off',
     async (minutes) => {
-      const api = createFakeApi()
+      const { server, fetch } = useFakeServer()
       const serverNow = Date.now()
       vi.setSystemTime(serverNow + minutes * 60_000)
       const iat = Math.floor(serverNow / 1000)
       const token = jwt({ sub: 'alice', iat, exp: iat + 120 })
-      api.fetch.mockImplementationOnce(async () =>
+      fetch.mockImplementationOnce(async () =>
         json(200, { access_token: token }, { date: new Date(serverNow).toUTCString() }),
       )
       const { store } = setupAuth({ restore: false, refreshLeeway: 30 })
@@ -331,18 +315,18 @@ describe('tokens', () => {
       expect(left).toBeGreaterThan(118_000)
       expect(left).toBeLessThanOrEqual(120_000)
       await vi.advanceTimersByTimeAsync(85_000)
-      expect(api.counts.refresh).toBe(0)
+      expect(server.stats.refreshes).toBe(0)
       await vi.advanceTimersByTimeAsync(6_000)
-      expect(api.counts.refresh).toBe(1)
+      expect(server.stats.refreshes).toBe(1)
     },
   )
 
   it('uses the token iat for skew when there is no Date header', async () => {
-    const api = createFakeApi()
+    const { fetch } = useFakeServer()
     const serverNow = Date.now()
     vi.setSystemTime(serverNow - 10 * 60_000)
     const iat = Math.floor(serverNow / 1000)
-    api.fetch.mockImplementationOnce(async () =>
+    fetch.mockImplementationOnce(async () =>
       json(200, { access_token: jwt({ iat, exp: iat + 60 }) }),
     )
     const { store } = setupAuth({ restore: false })
@@ -352,10 +336,8 @@ describe('tokens', () => {
   })
 
   it('accepts an opaque token with expires_in', async () => {
-    const api = createFakeApi()
-    api.fetch.mockImplementationOnce(async () =>
-      json(200, { token: 'opaque-123', expires_in: '90' }),
-    )
+    const { fetch } = useFakeServer()
+    fetch.mockImplementationOnce(async () => json(200, { token: 'opaque-123', expires_in: '90' }))
     const { store } = setupAuth({ restore: false })
     await store.login(credentials)
     expect(store.accessToken).toBe('opaque-123')
@@ -364,14 +346,14 @@ describe('tokens', () => {
   })
 
   it('accepts a JWT without exp and relies on 401-driven refresh', async () => {
-    const api = createFakeApi()
-    api.fetch.mockImplementationOnce(async () => json(200, { accessToken: jwt({ sub: 'x' }) }))
+    const { server, fetch } = useFakeServer()
+    fetch.mockImplementationOnce(async () => json(200, { accessToken: jwt({ sub: 'x' }) }))
     const { store } = setupAuth({ restore: false })
     await store.login(credentials)
     expect(store.claims).toEqual({ sub: 'x' })
     expect(store.expiresAt).toBeNull()
     await vi.advanceTimersByTimeAsync(3_600_000)
-    expect(api.counts.refresh).toBe(0)
+    expect(server.stats.refreshes).toBe(0)
   })
 
   it.each([
@@ -383,8 +365,8 @@ describe('tokens', () => {
     ],
     ['an empty body', () => new Response(null, { status: 200 })],
   ])('rejects a login response with %s as bad_response', async (_, answer) => {
-    const api = createFakeApi()
-    api.fetch.mockImplementationOnce(async () => answer())
+    const { fetch } = useFakeServer()
+    fetch.mockImplementationOnce(async () => answer())
     const { store } = setupAuth({ restore: false })
     const error = await store.login(credentials).catch((e) => e)
     expect(isAuthError(error, 'bad_response')).toBe(true)
@@ -393,15 +375,15 @@ describe('tokens', () => {
   })
 
   it('treats a refresh answered without a token as bad_response and keeps the session', async () => {
-    const { api, store } = await signedIn()
-    api.refreshAnswers.push(json(200, { nope: 1 }))
+    const { server, store } = await signedIn()
+    server.fail('refresh', { status: 200, body: { nope: 1 } })
     const error = await store.refresh().catch((e) => e)
     expect(isAuthError(error, 'bad_response')).toBe(true)
     expect(store.isAuthenticated).toBe(true)
   })
 
   it("keeps the server's message as the cause of invalid_credentials", async () => {
-    createFakeApi()
+    useFakeServer()
     const { store } = setupAuth({ restore: false })
     const error = await store.login({ username: 'alice', password: 'nope' }).catch((e) => e)
     expect(isAuthError(error, 'invalid_credentials')).toBe(true)
@@ -431,21 +413,21 @@ describe('store', () => {
 
   it('copies a readable CSRF cookie into a header on refresh and logout', async () => {
     document.cookie = 'XSRF-TOKEN=abc123; path=/'
-    const { api, store } = await signedIn({
+    const { server, store } = await signedIn({
       csrf: { header: 'x-xsrf-token', cookie: 'XSRF-TOKEN' },
     })
     await store.refresh()
     await store.logout()
-    const [login, refresh, logout] = api.requests.filter((r) => r.path.startsWith('/auth/'))
+    const [login, refresh, logout] = server.requests.filter((r) => r.path.startsWith('/auth/'))
     expect(login!.headers.get('x-xsrf-token')).toBeNull()
     expect(refresh!.headers.get('x-xsrf-token')).toBe('abc123')
     expect(logout!.headers.get('x-xsrf-token')).toBe('abc123')
   })
 
   it('copies a csrf value() into a header', async () => {
-    const { api, store } = await signedIn({ csrf: { header: 'x-csrf', value: () => 'v1' } })
+    const { server, store } = await signedIn({ csrf: { header: 'x-csrf', value: () => 'v1' } })
     await store.refresh()
-    expect(api.requests.at(-1)!.headers.get('x-csrf')).toBe('v1')
+    expect(server.requests.at(-1)!.headers.get('x-csrf')).toBe('v1')
   })
 })
 
@@ -478,11 +460,11 @@ describe('misconfiguration', () => {
 
 describe('found in review', () => {
   it('drops a login whose user fetch was overtaken by a logout', async () => {
-    const api = createFakeApi()
+    const { fetch } = useFakeServer()
     const events: string[] = []
     const me = deferred<Response>()
-    const realFetch = api.fetch.getMockImplementation()!
-    api.fetch.mockImplementation(async (input, init) =>
+    const realFetch = fetch.getMockImplementation()!
+    fetch.mockImplementation(async (input, init) =>
       String(input).endsWith('/auth/me') ? me.promise : realFetch(input, init),
     )
     const { store } = setupAuth({
@@ -501,10 +483,10 @@ describe('found in review', () => {
   })
 
   it('revokes a login answered after the user logged out', async () => {
-    const api = createFakeApi()
+    const { server, fetch } = useFakeServer()
     const answer = deferred<Response>()
-    const realFetch = api.fetch.getMockImplementation()!
-    api.fetch.mockImplementationOnce(() => answer.promise)
+    const realFetch = fetch.getMockImplementation()!
+    fetch.mockImplementationOnce(() => answer.promise)
     const { store } = setupAuth({ restore: false })
     const login = store.login(credentials).catch((e) => e)
     await vi.advanceTimersByTimeAsync(0)
@@ -515,56 +497,54 @@ describe('found in review', () => {
     expect(isAuthError(await login, 'unauthorized')).toBe(true)
     await vi.advanceTimersByTimeAsync(0)
     // The late login's session was logged out again on the server.
-    expect(api.counts.logout).toBe(2)
+    expect(server.stats.logouts).toBe(2)
     expect(store.status).toBe('unauthenticated')
   })
 
   it('stops its timers and drops late answers once the app is unmounted', async () => {
-    const gate = deferred<Response>()
-    const { api, app } = await signedIn({ refreshLeeway: 30 })
-    api.refreshAnswers.push(() => gate.promise)
+    const { server, app } = await signedIn({ refreshLeeway: 30 })
+    server.fail('refresh', { delay: 1_000 })
     await vi.advanceTimersByTimeAsync(30_000) // the proactive refresh is on the wire
-    expect(api.counts.refresh).toBe(1)
+    expect(server.stats.refreshes).toBe(1)
     app.unmount()
-    gate.resolve(json(200, api.tokenBody()))
-    await vi.advanceTimersByTimeAsync(10 * 60_000)
-    expect(api.counts.refresh).toBe(1)
+    await vi.advanceTimersByTimeAsync(10 * 60_000) // its answer arrives, a second later
+    expect(server.stats.refreshes).toBe(1)
   })
 
   it('retries a start-up restore that failed on the network, with backoff', async () => {
-    const api = createFakeApi()
-    api.refreshAnswers.push(() => {
-      throw new TypeError('fetch failed')
-    })
+    const { server, earlierSession } = useFakeServer()
+    await earlierSession()
+    server.fail('refresh', { drop: true })
     const { auth, store } = setupAuth()
     await auth.ready
     expect(store.status).toBe('unauthenticated')
     expect(store.error?.code).toBe('network')
     await vi.advanceTimersByTimeAsync(1_000)
-    expect(api.counts.refresh).toBe(2)
+    expect(server.stats.refreshes).toBe(2)
     expect(store.status).toBe('authenticated')
   })
 
   it('restores once the browser is back online after starting offline', async () => {
-    const api = createFakeApi()
+    const { server, earlierSession } = useFakeServer()
+    await earlierSession()
     vi.spyOn(navigator, 'onLine', 'get').mockReturnValue(false)
     const { auth, store } = setupAuth()
     await auth.ready
     expect(store.status).toBe('unauthenticated')
-    expect(api.counts.refresh).toBe(0)
+    expect(server.stats.refreshes).toBe(0)
     vi.spyOn(navigator, 'onLine', 'get').mockReturnValue(true)
     window.dispatchEvent(new Event('online'))
     await vi.advanceTimersByTimeAsync(0)
-    expect(api.counts.refresh).toBe(1)
+    expect(server.stats.refreshes).toBe(1)
     expect(store.status).toBe('authenticated')
   })
 
   it('sends refresh and login requests one at a time', async () => {
-    const { api, store } = await signedIn()
+    const { server, fetch, store } = await signedIn()
     let inFlight = 0
     let most = 0
-    const realFetch = api.fetch.getMockImplementation()!
-    api.fetch.mockImplementation(async (input, init) => {
+    const realFetch = fetch.getMockImplementation()!
+    fetch.mockImplementation(async (input, init) => {
       const auth = /\/auth\/(login|refresh)$/.test(String(input))
       if (auth) most = Math.max(most, ++inFlight)
       try {
@@ -582,13 +562,13 @@ describe('found in review', () => {
     await vi.advanceTimersByTimeAsync(1_000)
     await all
     expect(most).toBe(1)
-    expect(api.counts.login).toBe(3)
+    expect(server.stats.logins).toBe(3)
   })
 
   it('rejects a token that is already expired when it arrives, instead of refreshing in a loop', async () => {
-    const api = createFakeApi()
+    const { fetch } = useFakeServer()
     const now = Math.floor(Date.now() / 1000)
-    api.fetch.mockImplementationOnce(async () =>
+    fetch.mockImplementationOnce(async () =>
       json(
         200,
         { access_token: jwt({ iat: now - 120, exp: now - 60 }) },
@@ -602,44 +582,43 @@ describe('found in review', () => {
   })
 
   it('accepts a refresh answered late with 0.3 s of its token left: the waiting request carries it, and it is refreshed at once', async () => {
-    const t0 = Date.now() // a whole second
-    const { api, $fetch, store } = await signedIn({}, 3)
+    // t0 is now, a whole second.
+    const { server, fetch, $fetch, store } = await signedIn({}, 3)
     let lateToken = ''
-    // The proactive refresh leaves at t0 + 1.25 s; the server issues a 3 s token at t0 + 1.3 s and
-    // its answer arrives at t0 + 3.7 s, 0.3 s before the token's exp on the server's clock.
-    api.refreshAnswers.push(
-      () =>
-        new Promise<Response>((resolve) =>
-          setTimeout(() => {
-            const iat = Math.floor((t0 + 1_300) / 1000)
-            lateToken = api.issue({ iat, exp: iat + 3 })
-            const body = { access_token: lateToken, expires_in: 3 }
-            resolve(json(200, body, { date: new Date(Date.now()).toUTCString() }))
-          }, 2_450),
-        ),
-    )
+    // The proactive refresh leaves at t0 + 1.25 s; the server issues a 3 s token at t0 + 1.3 s
+    // (exp t0 + 4 s) and its answer arrives at t0 + 3.7 s, 0.3 s before that exp.
+    const realFetch = fetch.getMockImplementation()!
+    const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+    fetch.mockImplementationOnce(async (input, init) => {
+      await sleep(50)
+      const body = await (await realFetch(input, init)).json()
+      lateToken = body.access_token
+      expect(lateToken).toBeTruthy()
+      await sleep(2_400)
+      return json(200, body, { date: new Date().toUTCString() })
+    })
     await vi.advanceTimersByTimeAsync(2_500)
-    expect(api.counts.refresh).toBe(1)
+    expect(server.stats.refreshes).toBe(1)
     // The login token is past its estimated expiry: this request waits for the slow refresh.
     const request = $fetch('/items')
     await vi.advanceTimersByTimeAsync(1_200)
     await expect(request).resolves.toEqual({ ok: true, path: '/items' })
-    const late = api.requests.find((r) => r.path === '/items')!
-    expect(late.authorization).toBe(`Bearer ${lateToken}`)
+    const late = server.requests.find((r) => r.path === '/items')!
+    expect(late.token).toBe(lateToken)
     expect(store.error).toBeNull()
     // Too little life to use again: the next refresh follows at once, and then a normal cadence.
     await vi.advanceTimersByTimeAsync(1) // the fake clock runs a 0 ms timer set mid-tick 1 ms later
-    expect(api.counts.refresh).toBe(2)
+    expect(server.stats.refreshes).toBe(2)
     expect(store.expiresAt! - Date.now()).toBeGreaterThan(1_500)
     await vi.advanceTimersByTimeAsync(1_000)
-    expect(api.counts.refresh).toBe(2)
+    expect(server.stats.refreshes).toBe(2)
   })
 
   it('refuses only a token that is past its exp for sure', async () => {
-    const api = createFakeApi()
+    const { fetch } = useFakeServer()
     const now = Math.floor(Date.now() / 1000)
     // exp is now: on the server's clock (Date) the token died this second.
-    api.fetch.mockImplementationOnce(async () =>
+    fetch.mockImplementationOnce(async () =>
       json(
         200,
         { access_token: jwt({ iat: now - 60, exp: now }) },
@@ -663,7 +642,7 @@ describe('found in review', () => {
       username: string
       password: string
     }
-    createFakeApi()
+    useFakeServer()
     const { store } = setupAuth({ restore: false })
     const form: LoginForm = { username: 'alice', password: 'secret' }
     await store.login(form)

@@ -2,7 +2,7 @@
 import { effectScope, nextTick } from 'vue'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { useAuthSocket, type UseAuthSocketOptions } from '../src'
-import { createFakeApi, json, setupAuth } from './utils'
+import { credentials, setupAuth, useFakeServer } from './utils'
 
 /** A WebSocket stand-in the test opens and closes by hand. */
 class FakeSocket {
@@ -51,13 +51,13 @@ afterEach(() => {
 })
 
 async function connected(options: UseAuthSocketOptions = {}, url = '/ws') {
-  const api = createFakeApi()
+  const { server } = useFakeServer()
   const ctx = setupAuth({ restore: false, refreshLeeway: 0 })
-  await ctx.store.login({ username: 'alice', password: 'secret' })
+  await ctx.store.login(credentials)
   const scope = effectScope()
   const socket = scope.run(() => useAuthSocket(url, options))!
   await vi.advanceTimersByTimeAsync(0)
-  return { api, scope, socket, ...ctx }
+  return { server, scope, socket, ...ctx }
 }
 
 describe('useAuthSocket', () => {
@@ -79,7 +79,7 @@ describe('useAuthSocket', () => {
   })
 
   it('does not connect while signed out', async () => {
-    createFakeApi()
+    useFakeServer()
     setupAuth({ restore: false })
     effectScope().run(() => useAuthSocket('/ws'))
     await vi.advanceTimersByTimeAsync(0)
@@ -89,12 +89,12 @@ describe('useAuthSocket', () => {
   it.each([1008, 4001])(
     'refreshes once on close code %i, then reconnects with the new token',
     async (code) => {
-      const { api, store } = await connected()
+      const { server, store } = await connected()
       last().accept()
       const old = store.accessToken
       last().serverClose(code)
       await vi.advanceTimersByTimeAsync(0)
-      expect(api.counts.refresh).toBe(1)
+      expect(server.stats.refreshes).toBe(1)
       expect(FakeSocket.all).toHaveLength(2)
       expect(last().token).toBe(store.accessToken)
       expect(last().token).not.toBe(old)
@@ -102,14 +102,14 @@ describe('useAuthSocket', () => {
   )
 
   it('reconnects after 1006 with backoff, not at once', async () => {
-    const { api } = await connected({ backoff: () => 1000 })
+    const { server } = await connected({ backoff: () => 1000 })
     last().accept()
     last().serverClose(1006)
     await vi.advanceTimersByTimeAsync(900)
     expect(FakeSocket.all).toHaveLength(1)
     await vi.advanceTimersByTimeAsync(200)
     expect(FakeSocket.all).toHaveLength(2)
-    expect(api.counts.refresh).toBe(0)
+    expect(server.stats.refreshes).toBe(0)
   })
 
   it('does not reconnect after a clean close or close()', async () => {
@@ -159,7 +159,7 @@ describe('useAuthSocket', () => {
     expect(last().closedWith).toBe(1000)
     await vi.advanceTimersByTimeAsync(60_000)
     expect(FakeSocket.all).toHaveLength(1)
-    await store.login({ username: 'alice', password: 'secret' })
+    await store.login(credentials)
     await vi.advanceTimersByTimeAsync(0)
     expect(FakeSocket.all).toHaveLength(2)
     expect(last().token).toBe(store.accessToken)
@@ -195,9 +195,9 @@ describe('useAuthSocket', () => {
   })
 
   it('stays closed when the refresh after an auth close is rejected', async () => {
-    const { api, store } = await connected()
+    const { server, store } = await connected()
     last().accept()
-    api.refreshAnswers.push(json(401, { error: 'invalid_grant' }))
+    server.fail('refresh', { status: 401, body: { error: 'invalid_grant' } })
     last().serverClose(4001)
     await vi.advanceTimersByTimeAsync(60_000)
     expect(store.status).toBe('unauthenticated')
@@ -229,7 +229,7 @@ describe('found in review', () => {
     socket.send('for alice only')
     await store.logout()
     await nextTick()
-    await store.login({ username: 'alice', password: 'secret' })
+    await store.login(credentials)
     await vi.advanceTimersByTimeAsync(0)
     expect(FakeSocket.all.length).toBe(sockets + 1)
     last().accept()

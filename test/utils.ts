@@ -1,8 +1,10 @@
 import { UnsecuredJWT } from 'jose'
 import { createPinia } from 'pinia'
-import { createApp, defineComponent, h, type App } from 'vue'
+import { createApp, createSSRApp, defineComponent, h, type App } from 'vue'
+import { RouterView } from 'vue-router'
 import { afterEach, vi } from 'vitest'
 import { createAuth, type AuthOptions } from '../src'
+import { createFakeAuthServer, type FakeAuthServerOptions, type FakeClient } from '../src/testing'
 
 /** A promise with its resolvers, to order races by hand (Promise.withResolvers needs Node 22). */
 export function deferred<T = void>() {
@@ -20,108 +22,79 @@ export function jwt(claims: Record<string, unknown>): string {
   return new UnsecuredJWT(claims).encode()
 }
 
-export interface RecordedRequest {
-  method: string
-  url: string
-  path: string
-  origin: string
-  authorization: string | null
-  headers: Headers
-  body: any
-}
-
-type Answer = Response | Promise<Response> | (() => Response | Promise<Response>)
-
-const parse = (text: string): unknown => {
-  try {
-    return JSON.parse(text)
-  } catch {
-    return text
-  }
-}
-
 export const json = (status: number, body: unknown, headers: Record<string, string> = {}) =>
   new Response(JSON.stringify(body), {
     status,
     headers: { 'content-type': 'application/json', ...headers },
   })
 
+/** The page's origin in the happy-dom environment (see vite.config.ts), and the fake server's. */
+export const APP_ORIGIN = 'http://app.test'
+
+/** The user the fake server knows, and what signs her in. */
+export const credentials = { username: 'alice', password: 'secret' }
+
+const urlOf = (input: RequestInfo | URL) =>
+  new URL(input instanceof Request ? input.url : String(input), APP_ORIGIN)
+
+/** The rest of the internet: any other origin answers, and its `/private` is a 401 of its own. */
+const elsewhere = ({ pathname: path }: URL) =>
+  path === '/private' ? json(401, { error: 'not yours' }) : json(200, { elsewhere: true, path })
+
 /**
- * An in-process API whose clock and answers the test controls: it issues JWTs with `exp` on the
- * (fake) clock, accepts only the newest token, and answers refreshes from a queue when one is set.
+ * The app's backend for a test: the testing kit's `createFakeAuthServer` on `APP_ORIGIN`, with
+ * alice (password `secret`, role `user`), `ttl`-second access tokens on the test's clock, and one
+ * catch-all API route behind the token check (any path outside `/auth/` answers
+ * `{ ok: true, path }`). The global `fetch` becomes a `vi.fn` around it, so a test can still stub
+ * one answer with `fetch.mockImplementationOnce(...)`; `issued` lists the token sets it handed out.
+ * Requests to other origins are on `server.requests` too, and are answered as the rest of the
+ * internet. Other kit options (users, body mode, …) pass through.
  */
-export function createFakeApi({ ttl = 60, origin = 'http://app.test' } = {}) {
-  let serial = 0
-  let current: string | null = null
-  const requests: RecordedRequest[] = []
-  const refreshAnswers: Answer[] = []
-  const counts = { refresh: 0, login: 0, logout: 0 }
+export function useFakeServer({
+  ttl = 60,
+  ...options
+}: FakeAuthServerOptions & { ttl?: number } = {}) {
+  const server = createFakeAuthServer({
+    origin: APP_ORIGIN,
+    users: [{ ...credentials, roles: ['user'] }],
+    accessTtl: ttl,
+    ...options,
+  })
+  server.route('*', /^\/(?!auth\/)/, (request) => ({
+    ok: true,
+    path: new URL(request.url).pathname,
+  }))
+  /** Every token set the server handed out (login and refresh answers), oldest first. */
+  const issued: { access: string; refresh?: string }[] = []
 
-  function issue(extra: Record<string, unknown> = {}) {
-    serial++
-    const now = Math.floor(Date.now() / 1000)
-    current = jwt({ sub: 'alice', n: serial, roles: ['user'], iat: now, exp: now + ttl, ...extra })
-    return current
-  }
-  const tokenBody = () => ({ access_token: issue(), expires_in: ttl })
+  /** A browser's fetch with the cookie jar of `client` (the server's own by default). */
+  const fetchVia =
+    (client: FakeClient) =>
+    async (input: RequestInfo | URL, init?: RequestInit): Promise<Response> => {
+      const url = urlOf(input)
+      const response = await client.fetch(input, init)
+      if (url.origin !== APP_ORIGIN) return elsewhere(url)
+      if (response.ok && /^\/auth\/(login|refresh)$/.test(url.pathname)) {
+        const body = await response.clone().json()
+        issued.push({ access: body.access_token, refresh: body.refresh_token })
+      }
+      return response
+    }
 
-  async function handle(input: RequestInfo | URL, init: RequestInit = {}): Promise<Response> {
-    // Whatever a client sends (a URL and init, or a Request), read as the server would.
-    const request = new Request(
-      input instanceof Request ? input : new URL(String(input), origin),
-      init,
-    )
-    const url = new URL(request.url)
-    const headers = request.headers
-    const text = request.body ? await request.text() : undefined
-    const record: RecordedRequest = {
-      method: request.method.toUpperCase(),
-      url: url.href,
-      path: url.pathname,
-      origin: url.origin,
-      authorization: headers.get('authorization'),
-      headers,
-      body: text ? parse(text) : undefined,
-    }
-    requests.push(record)
-    if (url.pathname === '/auth/login') {
-      counts.login++
-      return record.body?.password === 'secret'
-        ? json(200, tokenBody())
-        : json(401, { error: 'invalid_credentials', message: 'Wrong username or password.' })
-    }
-    if (url.pathname === '/auth/refresh') {
-      counts.refresh++
-      const answer = refreshAnswers.shift()
-      if (answer) return typeof answer === 'function' ? answer() : answer
-      return json(200, tokenBody())
-    }
-    if (url.pathname === '/auth/logout') {
-      counts.logout++
-      current = null
-      return json(200, { ok: true })
-    }
-    if (url.origin !== origin) return json(200, { elsewhere: true })
-    return record.authorization === `Bearer ${current}` && current
-      ? json(200, { ok: true, path: url.pathname })
-      : json(401, { error: 'invalid_token' })
-  }
-
-  const fetch = vi.fn(handle)
+  const fetch = vi.fn(fetchVia(server))
   vi.stubGlobal('fetch', fetch)
   return {
+    server,
     fetch,
-    requests,
-    refreshAnswers,
-    counts,
-    issue,
-    tokenBody,
-    /** Makes the server reject every token issued so far (as a revocation would). */
-    revoke() {
-      current = null
-    },
-    get current() {
-      return current
+    fetchVia,
+    issued,
+    /**
+     * Signs alice in on the server directly, as an earlier visit would have: the refresh cookie is
+     * in the jar for a start-up restore. Then zeroes the stats (call it before queueing faults).
+     */
+    async earlierSession() {
+      await server.fetch('/auth/login', { method: 'POST', body: JSON.stringify(credentials) })
+      server.resetStats()
     },
   }
 }
@@ -134,17 +107,43 @@ afterEach(() => {
   mounted.clear()
 })
 
-/** A real Vue app with a real Pinia and the plugin installed, mounted when there is a DOM. */
-export function setupAuth<TClaims = any, TUser = any>(options: AuthOptions<TClaims, TUser> = {}) {
-  const app = createApp(defineComponent({ render: () => h('div') }))
+/**
+ * A real Vue app with a real Pinia and the plugin installed, mounted when there is a DOM and
+ * unmounted after the test. With `options.router`, the app uses the router too (before the plugin,
+ * as an app does) and renders its RouterView; `element` is what it is mounted on. `unmount()` ends
+ * it by hand (a model run makes hundreds in one test). `ssr: true` makes a server-side app
+ * (`createSSRApp`) for `renderToString`, never mounted.
+ */
+export function setupAuth<TClaims = any, TUser = any>(
+  options: AuthOptions<TClaims, TUser> = {},
+  { ssr = false } = {},
+) {
+  const { router } = options
+  const root = defineComponent({ render: () => (router ? h(RouterView) : h('div')) })
+  const app = ssr ? createSSRApp(root) : createApp(root)
   const pinia = createPinia()
   const auth = createAuth<TClaims, TUser>(options)
-  app.use(pinia).use(auth)
-  if (typeof document !== 'undefined') {
-    app.mount(document.createElement('div'))
+  app.use(pinia)
+  if (router) app.use(router)
+  app.use(auth)
+  const element = !ssr && typeof document !== 'undefined' ? document.createElement('div') : null
+  if (element) {
+    app.mount(element)
     mounted.add(app)
   }
-  return { app, pinia, auth, store: auth.store, $fetch: auth.fetch }
+  return {
+    app,
+    pinia,
+    auth,
+    store: auth.store,
+    $fetch: auth.fetch,
+    fetchWithAuth: auth.fetchWithAuth,
+    element,
+    unmount() {
+      mounted.delete(app)
+      app.unmount()
+    },
+  }
 }
 
 /** Lets pending promise callbacks run (fake timers do not advance microtasks by themselves). */
