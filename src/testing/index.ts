@@ -16,6 +16,7 @@ export type {
   FakeEndpoint,
   FakeFault,
   FakeRequest,
+  FakeRouteHandler,
   FakeTokenClaims,
   FakeUser,
-} from './createFakeAuthServer'
+} from './types'
