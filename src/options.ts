@@ -194,16 +194,28 @@ export function createOriginPolicy(
   }
   // Resolved once: the page's origin does not change under a running app.
   let endpoints: { auth: (string | undefined)[]; user: string | undefined } | undefined
+  // An app sends to a handful of URLs (ofetch adds the query after this check): answer those from
+  // memory instead of parsing each again. Bounded, so varied URLs cannot grow it without end.
+  const known = new Map<string, boolean>()
   return (url) => {
+    let allowed = known.get(url)
+    if (allowed === undefined) {
+      if (known.size >= 128) known.clear()
+      known.set(url, (allowed = judge(url)))
+    }
+    return allowed
+  }
+
+  function judge(url: string): boolean {
     const target = absolute(url)
     if (!target) return false
-    const known = (endpoints ??= {
+    const keys = (endpoints ??= {
       auth: [login, refresh, logout].map((endpoint) => (endpoint ? key(endpoint.url) : undefined)),
       user: user ? key(user.url) : undefined,
     })
     const path = target.origin + target.pathname
-    if (known.auth.includes(path)) return false
-    return isAllowedOrigin(options, target.origin, pageOrigin()) || known.user === path
+    if (keys.auth.includes(path)) return false
+    return isAllowedOrigin(options, target.origin, pageOrigin()) || keys.user === path
   }
 }
 
