@@ -1,0 +1,36 @@
+// The suites `npm run test:mutation` runs against each mutant: every unit and integration test
+// of src/ (Node and happy-dom, the demo server in process), without the browser project, the
+// docs examples, the tests of the demo server's own code (which mutate nothing in src/), and two
+// suites of real-time waits (see below).
+import { configDefaults, defineConfig } from 'vitest/config'
+
+export default defineConfig({
+  define: { __DEV__: 'true' },
+  test: {
+    environment: 'node',
+    environmentOptions: { happyDOM: { url: 'http://app.test/' } },
+    include: ['test/**/*.spec.ts'],
+    exclude: [
+      ...configDefaults.exclude,
+      'test/browser/**',
+      // The demo server's own code (playground/server), with Redis: nothing of src/ in them.
+      'test/server.spec.ts',
+      'test/redis.spec.ts',
+      'test/openapi.spec.ts',
+      // Real-time waits of seconds per test (a 10 s hanging refresh, sockets across 2 s token
+      // lifetimes): run against every mutant they cover, they would take the run past an hour.
+      // The behaviours they show are covered by the fake-timer suites too.
+      'test/faults.spec.ts',
+      'test/socket.integration.spec.ts',
+    ],
+    testTimeout: 20_000,
+    hookTimeout: 30_000,
+    restoreMocks: true,
+    unstubGlobals: true,
+    expect: { poll: { timeout: 10_000 } },
+    // The model runs fewer random sequences per mutant than in CI (1,000): fast-check stops at
+    // the first failing sequence, so a mutant the model can see is seen within a few dozen runs,
+    // and only survivors pay for every run.
+    env: { MODEL_RUNS: '60' },
+  },
+})
