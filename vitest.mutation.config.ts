@@ -3,6 +3,36 @@
 // docs examples, the tests of the demo server's own code (which mutate nothing in src/), and two
 // suites of real-time waits (see below).
 import { configDefaults, defineConfig } from 'vitest/config'
+import { BaseSequencer, type TestSpecification } from 'vitest/node'
+
+/**
+ * Fast files first. Stryker runs a mutant's covering tests one file after another and stops at
+ * the first failure, so a mutant the quick unit suites kill never waits for the model or the
+ * demo-server suite (vitest's default puts the slowest files first).
+ */
+const order = [
+  'ssr',
+  'devtools',
+  'testing',
+  'useAuthSocket',
+  'guards',
+  'expiry',
+  'crossTab',
+  'doors',
+  'session',
+  'model',
+  'integration',
+]
+const rank = (spec: TestSpecification) => {
+  const name = /([^/]+)\.spec\.ts$/.exec(spec.moduleId)?.[1] ?? ''
+  const at = order.indexOf(name)
+  return at === -1 ? order.length : at
+}
+class FastFirst extends BaseSequencer {
+  override async sort(files: TestSpecification[]) {
+    return [...files].sort((a, b) => rank(a) - rank(b))
+  }
+}
 
 export default defineConfig({
   define: { __DEV__: 'true' },
@@ -23,6 +53,7 @@ export default defineConfig({
       'test/faults.spec.ts',
       'test/socket.integration.spec.ts',
     ],
+    sequence: { sequencer: FastFirst },
     testTimeout: 20_000,
     hookTimeout: 30_000,
     restoreMocks: true,

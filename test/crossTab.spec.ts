@@ -1,6 +1,14 @@
 // @vitest-environment happy-dom
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import { createLockManager, credentials, deferred, json, setupAuth, useFakeServer } from './utils'
+import {
+  createLockManager,
+  credentials,
+  deferred,
+  json,
+  jwt,
+  setupAuth,
+  useFakeServer,
+} from './utils'
 
 /** In-memory BroadcastChannel: delivers to the other instances of the same name, asynchronously. */
 class FakeChannel {
@@ -339,5 +347,70 @@ describe('timing across tabs (issue 11)', () => {
     expect(presented()).toEqual(handedOut(4))
     expect(server.stats).toMatchObject({ refreshes: 4, refreshRejected: 0, reuseDetections: 0 })
     expect(tabs.every((t) => t.store.isAuthenticated)).toBe(true)
+  })
+})
+
+describe('messages from other scripts of the origin', () => {
+  it('ignores anything on the channel that is not a message of its own shape', async () => {
+    useFakeServer()
+    const one = tab()
+    const two = tab()
+    // Another script of the origin on the same channel (the default name, from baseURL).
+    const outsider = new FakeChannel('vue-refresh-auth:/')
+    const heard: any[] = []
+    outsider.onmessage = ({ data }) => heard.push(data)
+    await one.store.login(credentials)
+    await one.store.refresh()
+    await vi.advanceTimersByTimeAsync(0)
+    const real = heard.findLast((message) => message.type === 'token')
+    expect(real.token.token).toBe(two.store.accessToken)
+
+    const iat = Math.floor(Date.now() / 1000)
+    const forged = jwt({ sub: 'mallory', roles: ['admin'], iat, exp: iat + 60 })
+    const token = { ...real.token, token: forged, seq: real.token.seq + 1 }
+    const garbage: unknown[] = [
+      null,
+      42,
+      'logout',
+      [],
+      { type: 'unknown', token },
+      { type: 'token' },
+      { type: 'token', token: forged, clock: null },
+      { type: 'token', token: { ...token, token: '' }, clock: null },
+      { type: 'token', token: { ...token, token: 7 }, clock: null },
+      { type: 'token', token: { ...token, seq: '9' }, clock: null },
+      { type: 'token', token: { ...token, seq: Number.NaN }, clock: null },
+      { type: 'token', token: { ...token, receivedAt: undefined }, clock: null },
+      { type: 'token', token: { ...token, roundTrip: '0' }, clock: null },
+      { type: 'token', token: { ...token, expiresAt: 'soon' }, clock: null },
+      { type: 'token', token: { ...token, deadBy: {} }, clock: null },
+      { type: 'token', token: { ...token, lifetime: Number.NaN }, clock: null },
+      { type: 'token', token, clock: 'skewed' },
+      { type: 'token', token, clock: { lo: 0, hi: 0 } },
+      { type: 'token', token, clock: { lo: 0, hi: '0', at: 0 } },
+      { type: 'token', token, clock: { lo: Number.NaN, hi: 0, at: 0 } },
+      { type: 'token', token, clock: null, refreshToken: 5 },
+      { type: 'login', token: { ...token, seq: undefined }, clock: null, user: null },
+      { type: 'logout' },
+      { type: 'logout', everywhere: 'yes' },
+      { type: 'expired' },
+      { type: 'expired', reason: 1 },
+    ]
+    for (const message of garbage) {
+      outsider.postMessage(message)
+      await vi.advanceTimersByTimeAsync(0)
+      expect(two.store.accessToken, JSON.stringify(message)).toBe(real.token.token)
+      expect(two.store.status).toBe('authenticated')
+    }
+
+    // The same messages whole are heard: the fields above were what made them garbage.
+    outsider.postMessage({ type: 'token', token, clock: null })
+    await vi.advanceTimersByTimeAsync(0)
+    expect(two.store.accessToken).toBe(forged)
+    expect(two.store.roles).toEqual(['admin'])
+    outsider.postMessage({ type: 'logout', everywhere: false })
+    await vi.advanceTimersByTimeAsync(0)
+    expect(two.store.status).toBe('unauthenticated')
+    outsider.close()
   })
 })

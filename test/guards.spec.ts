@@ -15,6 +15,7 @@ const routes: RouteRecordRaw[] = [
   { path: '/dashboard', component: page('dashboard'), meta: { requiresAuth: true } },
   { path: '/secret', component: page('secret'), meta: { requiresAuth: true } },
   { path: '/admin', component: page('admin'), meta: { roles: ['admin'] } },
+  { path: '/editing', component: page('editing'), meta: { roles: ['admin', 'editor'] } },
   { path: '/forbidden', component: page('forbidden') },
 ]
 
@@ -96,6 +97,23 @@ describe('route meta', () => {
     expect(router.currentRoute.value.fullPath).toBe('/login?redirect=/admin')
     await store.login(ada)
     expect(router.currentRoute.value.path).toBe('/admin')
+  })
+
+  it('lets in a user with any one of the roles a route names, and no one with none of them', async () => {
+    const users = [
+      { username: 'eve', password: 'eve-password', roles: ['user', 'editor'] },
+      { username: 'bob', password: 'bob-password', roles: ['user'] },
+    ]
+    useFakeServer({ users })
+    const { router, store } = withRouter({ routes: { forbidden: '/forbidden' } })
+    await router.isReady()
+    await store.login(users[0]!)
+    await router.push('/editing')
+    expect(router.currentRoute.value.path).toBe('/editing')
+    await store.logout()
+    await store.login(users[1]!)
+    await router.push('/editing')
+    expect(router.currentRoute.value.fullPath).toBe('/forbidden?from=/editing')
   })
 
   it('goes to routes.forbidden when it is set', async () => {

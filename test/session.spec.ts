@@ -649,3 +649,70 @@ describe('found in review', () => {
     expect(store.isAuthenticated).toBe(true)
   })
 })
+
+describe('options as an app writes them', () => {
+  it('reads a single-string role claim as one role', async () => {
+    const { fetch } = useFakeServer()
+    const iat = Math.floor(Date.now() / 1000)
+    fetch.mockImplementationOnce(async () =>
+      json(200, { access_token: jwt({ sub: 'ada', role: 'admin', iat, exp: iat + 60 }) }),
+    )
+    const { store } = setupAuth({ restore: false })
+    await store.login(credentials)
+    expect(store.roles).toEqual(['admin'])
+  })
+
+  it('sends each endpoint given as { url, method } to that URL with that method', async () => {
+    const { fetch } = useFakeServer()
+    const { store } = setupAuth({
+      restore: false,
+      // The method in any case; a missing one is POST.
+      endpoints: { login: { url: '/auth/login' }, user: { url: '/auth/me', method: 'get' } },
+    })
+    await store.login(credentials)
+    expect(store.user).toMatchObject({ username: 'alice', roles: ['user'] })
+    const sent = fetch.mock.calls.map(([input, init]) => [
+      String(input instanceof Request ? input.url : input).replace(/^https?:\/\/[^/]+/, ''),
+      (init?.method ?? 'GET').toUpperCase(),
+    ])
+    expect(sent).toEqual([
+      ['/auth/login', 'POST'],
+      ['/auth/me', 'GET'],
+    ])
+  })
+
+  it('takes expires_in 0 as no lifetime given, and uses the JWT exp', async () => {
+    const { fetch } = useFakeServer()
+    const iat = Math.floor(Date.now() / 1000)
+    fetch.mockImplementationOnce(async () =>
+      json(200, { access_token: jwt({ sub: 'ada', iat, exp: iat + 60 }), expires_in: 0 }),
+    )
+    const { store } = setupAuth({ restore: false })
+    await store.login(credentials)
+    expect(store.isAuthenticated).toBe(true)
+    expect(store.expiresAt! - Date.now()).toBeGreaterThan(58_000)
+  })
+
+  it('ends a hanging refresh one second before another tab may take the lock, and retries', async () => {
+    // With crossTab.lockTimeout 5 s, a refresh that never answers is aborted after 4 s: the
+    // lock this tab holds is never stolen while its refresh could still rotate the cookie.
+    const { server, fetch, store } = await signedIn({ crossTab: { lockTimeout: 5_000 } })
+    fetch.mockImplementationOnce(
+      (_input, init) =>
+        new Promise((_resolve, reject) =>
+          init!.signal!.addEventListener('abort', () => reject(init!.signal!.reason)),
+        ),
+    )
+    let settled: unknown = 'pending'
+    void store.refresh().catch((error) => (settled = error))
+    await vi.advanceTimersByTimeAsync(3_900)
+    expect(settled).toBe('pending')
+    await vi.advanceTimersByTimeAsync(200)
+    // The explicit refresh reports the lost answer; the session stays and the backoff retries.
+    expect(isAuthError(settled, 'network')).toBe(true)
+    expect(store.isAuthenticated).toBe(true)
+    await vi.advanceTimersByTimeAsync(10_000)
+    expect(server.stats.refreshes).toBe(1)
+    expect(store.isAuthenticated).toBe(true)
+  })
+})
