@@ -90,6 +90,15 @@ function createReconnects(
   }
 }
 
+/** Closes `socket` with none of its handlers left to run. */
+function closeQuietly(socket: WebSocket, code: number, reason?: string) {
+  socket.onclose = socket.onmessage = socket.onopen = null
+  // Closing a socket that is still connecting fails it with an error event: a handler keeps
+  // Node's `ws` (and its kin) from throwing that as uncaught.
+  socket.onerror = () => {}
+  if (socket.readyState <= 1) socket.close(code, reason)
+}
+
 /**
  * A WebSocket that follows the session: it carries the access token, refreshes on an auth close code
  * before reconnecting, reconnects with backoff after other abnormal closes, moves to the new token
@@ -127,17 +136,10 @@ export function useAuthSocket<T = unknown>(
 
   /** Closes the current socket without its close handler scheduling a reconnect. */
   function drop(code = 1000, reason?: string) {
-    const socket = ws.value
+    if (ws.value) closeQuietly(ws.value, code, reason)
     ws.value = null
     socketAttempt = null
     status.value = 'CLOSED'
-    if (socket) {
-      socket.onclose = socket.onmessage = socket.onopen = null
-      // Closing a socket that is still connecting fails it with an error event: a handler keeps
-      // Node's `ws` (and its kin) from throwing that as uncaught.
-      socket.onerror = () => {}
-      if (socket.readyState <= 1) socket.close(code, reason)
-    }
   }
 
   function connect(attempt: Attempt | null) {
