@@ -28,8 +28,7 @@ async function signIn<TClaims, TUser>(
     )
   }
   // A failed login leaves the current session, and its running refresh, as they were.
-  let turn = -1
-  await underLock(core, async () => {
+  const turn = await underLock(core, async () => {
     let answer: Answer
     let token: HeldToken<TClaims>
     try {
@@ -52,7 +51,6 @@ async function signIn<TClaims, TUser>(
       )
     }
     core.nextTurn()
-    turn = flight.turn
     core.refreshToken = bodyMode?.read(body) ?? null
     core.restoreFailed = false
     user.value = body && typeof body.user === 'object' ? (body.user as TUser) : null
@@ -60,6 +58,7 @@ async function signIn<TClaims, TUser>(
     // Announced before the lock is released, so a tab waiting for it takes this session instead
     // of refreshing the one it had.
     core.announce('login', token)
+    return flight.turn
   })
   if (endpoints.user) await loadUser()
   if (flight.superseded(turn)) throw endedMeanwhile()
@@ -91,6 +90,9 @@ export function createActions<TClaims, TUser>(
   let logouts = 0
   let loggingIn = false
   let restoring: Promise<void> | null = null
+  // The restore's refresh, which requests wait for. Not the whole restore: its user load is a
+  // request too, and would wait for itself.
+  let restoringToken: Promise<void> | null = null
 
   /** Loads the user from `endpoints.user` with the current token. */
   async function fetchUser(): Promise<TUser | null> {
@@ -118,8 +120,8 @@ export function createActions<TClaims, TUser>(
   return {
     fetchUser,
     loadUser,
-    /** The start-up restore while it runs. */
-    restoring: () => restoring,
+    /** The refresh of the start-up restore while it runs (requests wait for its token). */
+    restoring: () => restoringToken,
     get loggingIn() {
       return loggingIn
     },
@@ -168,8 +170,14 @@ export function createActions<TClaims, TUser>(
       }
       status.value = 'restoring'
       core.restoreFailed = false
-      const restored: Promise<void> = (restoring = refresh('restore')
+      const refreshed = refresh('restore')
+      restoringToken = refreshed.then(
+        () => {},
+        () => {},
+      )
+      const restored: Promise<void> = (restoring = refreshed
         .then(async () => {
+          restoringToken = null
           if (endpoints.user) await loadUser()
         })
         .catch((err: unknown) => {
@@ -183,7 +191,7 @@ export function createActions<TClaims, TUser>(
           }
         })
         .finally(() => {
-          restoring = null
+          restoring = restoringToken = null
           core.settle()
         }))
       return restored
