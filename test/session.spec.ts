@@ -1,8 +1,8 @@
 // @vitest-environment happy-dom
 import { createPinia, setActivePinia } from 'pinia'
-import { createApp } from 'vue'
+import { createApp, effectScope } from 'vue'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import { AuthError, createAuth, isAuthError, useAuth, useAuthFetch } from '../src'
+import { AuthError, createAuth, isAuthError, useAuth, useAuthFetch, useTokenExpiry } from '../src'
 import { credentials, deferred, json, jwt, setupAuth, useFakeServer } from './utils'
 
 beforeEach(() => {
@@ -714,5 +714,314 @@ describe('options as an app writes them', () => {
     await vi.advanceTimersByTimeAsync(10_000)
     expect(server.stats.refreshes).toBe(1)
     expect(store.isAuthenticated).toBe(true)
+  })
+})
+
+describe('what else an app relies on', () => {
+  const bodyTokens = {
+    refresh: {
+      read: (body: any) => body.refresh_token,
+      send: (token: string) => ({ refresh_token: token }),
+    },
+  }
+
+  it('fails login() with misconfigured, sending nothing, when endpoints.login is false', async () => {
+    const { fetch } = useFakeServer()
+    const { store } = setupAuth({ restore: false, endpoints: { login: false } })
+    const error = await store.login(credentials).catch((e) => e)
+    expect(isAuthError(error, 'misconfigured')).toBe(true)
+    expect(store.error).toBe(error)
+    expect(fetch).not.toHaveBeenCalled()
+  })
+
+  it('says auth.store was read before app.use(auth)', () => {
+    const auth = createAuth()
+    expect(() => auth.store).toThrowError(
+      expect.objectContaining({
+        code: 'misconfigured',
+        message: expect.stringMatching(/app\.use/),
+      }),
+    )
+  })
+
+  it('honours a Retry-After given as an HTTP date', async () => {
+    const { server, fetch, $fetch } = await signedIn()
+    server.expireAccessTokens()
+    const until = new Date(Date.now() + 10_000).toUTCString()
+    const realFetch = fetch.getMockImplementation()!
+    let busy = true
+    fetch.mockImplementation(async (input, init) => {
+      if (!busy || !String(input).endsWith('/auth/refresh')) return realFetch(input, init)
+      busy = false
+      return json(503, { error: 'busy' }, { 'retry-after': until })
+    })
+    await $fetch('/a').catch(() => {})
+    const retry = $fetch('/b')
+    await vi.advanceTimersByTimeAsync(9_900)
+    expect(server.stats.refreshes).toBe(0)
+    await vi.advanceTimersByTimeAsync(200)
+    await expect(retry).resolves.toBeTruthy()
+    expect(server.stats.refreshes).toBe(1)
+  })
+
+  it('keeps store.user null when the login answer carries no user object', async () => {
+    const { fetch } = useFakeServer()
+    const iat = Math.floor(Date.now() / 1000)
+    const token = jwt({ sub: 'alice', iat, exp: iat + 60 })
+    fetch.mockImplementationOnce(async () => json(200, { access_token: token, user: 'alice' }))
+    const { store } = setupAuth({ restore: false })
+    await store.login(credentials)
+    expect(store.user).toBeNull()
+    fetch.mockImplementationOnce(async () => json(200, { access_token: token }))
+    await store.login(credentials)
+    expect(store.user).toBeNull()
+  })
+
+  it('revokes only the late login’s own session, and reports when that revocation fails', async () => {
+    const { server, fetch } = useFakeServer()
+    // Alice is signed in on another device too; that session must outlive this one.
+    const phone = server.client()
+    await phone.fetch('/auth/login', { method: 'POST', body: JSON.stringify(credentials) })
+    const answer = deferred<Response>()
+    const realFetch = fetch.getMockImplementation()!
+    fetch.mockImplementationOnce(() => answer.promise)
+    const { store } = setupAuth({ restore: false })
+    const login = store.login(credentials).catch((e) => e)
+    await vi.advanceTimersByTimeAsync(0)
+    await store.logout()
+    server.fail('logout', { status: 500 })
+    answer.resolve(
+      await realFetch('/auth/login', { method: 'POST', body: JSON.stringify(credentials) }),
+    )
+    expect(isAuthError(await login, 'unauthorized')).toBe(true)
+    await vi.advanceTimersByTimeAsync(0)
+    expect(isAuthError(store.error, 'server')).toBe(true)
+    const still = await phone.fetch('/auth/refresh', { method: 'POST' })
+    expect(still.status).toBe(200)
+  })
+
+  it('revokes a late login in body mode with the refresh token it answered with', async () => {
+    const { server, fetch, issued } = useFakeServer({ refresh: 'body' })
+    const answer = deferred<Response>()
+    const realFetch = fetch.getMockImplementation()!
+    fetch.mockImplementationOnce(() => answer.promise)
+    const { store } = setupAuth({ tokens: bodyTokens })
+    const login = store.login(credentials).catch((e) => e)
+    await vi.advanceTimersByTimeAsync(0)
+    await store.logout()
+    answer.resolve(
+      await realFetch('/auth/login', { method: 'POST', body: JSON.stringify(credentials) }),
+    )
+    expect(isAuthError(await login, 'unauthorized')).toBe(true)
+    await vi.advanceTimersByTimeAsync(0)
+    expect(server.stats.logouts).toBe(1)
+    expect(server.requests.at(-1)!.body).toEqual({ refresh_token: issued[0]!.refresh })
+  })
+
+  it('does not try a restore on focus after a login and a logout', async () => {
+    const { server } = useFakeServer()
+    const { auth, store } = setupAuth()
+    await auth.ready // the start-up restore: no refresh cookie, so no session
+    await store.login(credentials)
+    await store.logout()
+    const before = server.requests.length
+    window.dispatchEvent(new Event('focus'))
+    await vi.advanceTimersByTimeAsync(60_000)
+    expect(server.requests.slice(before)).toEqual([])
+  })
+
+  it('ends the session even when onSessionExpired throws, and rethrows that error uncaught', async () => {
+    const thrown: unknown[] = []
+    // The library rethrows the app's error from a microtask, as an uncaught error would be.
+    vi.spyOn(globalThis, 'queueMicrotask').mockImplementation((task) => {
+      Promise.resolve().then(() => {
+        try {
+          task()
+        } catch (error) {
+          thrown.push(error)
+        }
+      })
+    })
+    const bug = new Error('the app’s handler is broken')
+    const { server, store, $fetch } = await signedIn({
+      onSessionExpired: () => {
+        throw bug
+      },
+    })
+    server.revoke('alice')
+    server.expireAccessTokens()
+    const error = await $fetch('/a').catch((e) => e)
+    expect(isAuthError(error, 'session_expired')).toBe(true)
+    expect(store.status).toBe('unauthenticated')
+    await vi.advanceTimersByTimeAsync(0)
+    expect(thrown).toContain(bug)
+  })
+})
+
+describe('more of the options and the countdown', () => {
+  it('sends an endpoint given as a bare path with POST', async () => {
+    const { server } = useFakeServer()
+    const { store } = setupAuth({ restore: false, endpoints: { refresh: '/auth/refresh' } })
+    await store.login(credentials)
+    await store.refresh()
+    expect(server.requests.at(-1)).toMatchObject({ method: 'POST', path: '/auth/refresh' })
+    expect(server.stats.refreshes).toBe(1)
+  })
+
+  it('ends the session on a 401 when refresh is turned off (endpoints.refresh: false)', async () => {
+    const { server, store, $fetch } = await signedIn({ endpoints: { refresh: false } })
+    server.expireAccessTokens()
+    const error = await $fetch('/a').catch((e) => e)
+    expect(isAuthError(error, 'session_expired')).toBe(true)
+    expect(error.message).toMatch(/endpoints\.refresh is false/)
+    expect(store.status).toBe('unauthenticated')
+    expect(server.requests.some((r) => r.path === '/auth/refresh')).toBe(false)
+  })
+
+  it('caps the leeway at half the life of a JWT with exp but no iat', async () => {
+    const { server, fetch } = useFakeServer()
+    const exp = Math.floor(Date.now() / 1000) + 4
+    fetch.mockImplementationOnce(async () => json(200, { access_token: jwt({ sub: 'x', exp }) }))
+    const { store } = setupAuth({ restore: false, refreshLeeway: 30 })
+    await store.login(credentials)
+    await vi.advanceTimersByTimeAsync(500)
+    expect(server.stats.refreshes).toBe(0) // not at once: half of what is left is still ahead
+    await vi.advanceTimersByTimeAsync(3_000)
+    expect(server.stats.refreshes).toBe(1)
+  })
+
+  it('rejects a body-mode tokens.refresh without read and send', () => {
+    expect(() =>
+      createAuth({ tokens: { refresh: { read: (b: any) => b.refresh_token } as any } }),
+    ).toThrowError(expect.objectContaining({ code: 'misconfigured' }))
+  })
+
+  it('counts the token down once a second in its scope, at once for a new token, and not after', async () => {
+    const { store, app } = await signedIn({ refreshLeeway: 0 })
+    // Start the countdown 5 s before the expiry the session placed, on a whole second of it.
+    await vi.advanceTimersByTimeAsync(store.expiresAt! - Date.now() - 5_000)
+    const scope = effectScope()
+    const expiry = app.runWithContext(() => scope.run(() => useTokenExpiry()))!
+    expect(expiry.expiresAt.value).toBe(store.expiresAt)
+    expect(expiry.secondsLeft.value).toBe(5)
+    await vi.advanceTimersByTimeAsync(4_000)
+    expect(expiry.secondsLeft.value).toBe(1)
+    expect(expiry.isExpired.value).toBe(false)
+    await vi.advanceTimersByTimeAsync(1_000) // the expiry instant itself
+    expect(expiry.secondsLeft.value).toBe(0)
+    expect(expiry.isExpired.value).toBe(true)
+    await store.login(credentials)
+    expect(expiry.secondsLeft.value).toBeGreaterThan(55)
+    expect(expiry.isExpired.value).toBe(false)
+    scope.stop()
+    const left = expiry.secondsLeft.value
+    await vi.advanceTimersByTimeAsync(5_000)
+    expect(expiry.secondsLeft.value).toBe(left)
+    await store.logout()
+    expect(expiry.expiresAt.value).toBeNull()
+    expect(expiry.secondsLeft.value).toBeNull()
+    expect(expiry.isExpired.value).toBe(false)
+  })
+
+  it('does not tick outside an effect scope', async () => {
+    const { app } = await signedIn({ refreshLeeway: 0 })
+    const expiry = app.runWithContext(() => useTokenExpiry())
+    const left = expiry.secondsLeft.value
+    await vi.advanceTimersByTimeAsync(3_000)
+    expect(expiry.secondsLeft.value).toBe(left)
+  })
+})
+
+describe('the user endpoint, logout and restore', () => {
+  it('loads the user from endpoints.user at its own path, whatever the baseURL', async () => {
+    const { server } = useFakeServer()
+    const { store } = setupAuth({
+      restore: false,
+      baseURL: '/api',
+      endpoints: { user: 'GET /auth/me' },
+    })
+    await store.login(credentials)
+    expect(store.user).toMatchObject({ username: 'alice' })
+    expect(server.requests.map((r) => r.path)).toEqual(['/auth/login', '/auth/me'])
+    await expect(store.fetchUser()).resolves.toMatchObject({ username: 'alice' })
+  })
+
+  it('answers fetchUser() with the user it has, sending nothing, without endpoints.user', async () => {
+    const { server, store } = await signedIn()
+    const before = server.requests.length
+    const user = store.user // the login answer's
+    expect(user).toMatchObject({ username: 'alice' })
+    await expect(store.fetchUser()).resolves.toBe(user)
+    expect(server.requests).toHaveLength(before)
+  })
+
+  it('keeps a login whose user endpoint fails, with the failure in store.error', async () => {
+    const { server } = useFakeServer()
+    server.fail('user', { status: 500, times: 2 }) // ofetch retries a failed GET once
+    const { store } = setupAuth({ restore: false, endpoints: { user: 'GET /auth/me' } })
+    await store.login(credentials)
+    expect(store.isAuthenticated).toBe(true)
+    expect(isAuthError(store.error, 'server')).toBe(true)
+  })
+
+  it('loads the user after a start-up restore, and is ready once it has', async () => {
+    const { server, earlierSession } = useFakeServer()
+    await earlierSession()
+    const { auth, store } = setupAuth({ endpoints: { user: 'GET /auth/me' } })
+    // The user load is a request of its own; it must not wait for the restore it is part of.
+    await auth.ready
+    expect(server.requests.map((r) => r.path)).toEqual(['/auth/refresh', '/auth/me'])
+    expect(store.isAuthenticated).toBe(true)
+    expect(store.user).toMatchObject({ username: 'alice' })
+  })
+
+  it('logs out only this session by default', async () => {
+    const { server, store } = await signedIn()
+    const phone = server.client()
+    await phone.fetch('/auth/login', { method: 'POST', body: JSON.stringify(credentials) })
+    await store.logout()
+    expect(server.requests.at(-1)).toMatchObject({ path: '/auth/logout', body: undefined })
+    expect((await phone.fetch('/auth/refresh', { method: 'POST' })).status).toBe(200)
+  })
+
+  it('sends no logout request when endpoints.logout is false', async () => {
+    const { server, store } = await signedIn({ endpoints: { logout: false } })
+    await store.logout()
+    expect(store.status).toBe('unauthenticated')
+    expect(server.stats.logouts).toBe(0)
+    expect(server.requests.some((r) => r.path === '/auth/logout')).toBe(false)
+  })
+
+  it('sends no logout request in body mode when it holds no refresh token', async () => {
+    const { server, fetch } = useFakeServer({ refresh: 'body' })
+    const iat = Math.floor(Date.now() / 1000)
+    // A login answer without a refresh token: there is nothing for the server to revoke.
+    fetch.mockImplementationOnce(async () =>
+      json(200, { access_token: jwt({ sub: 'alice', iat, exp: iat + 60 }) }),
+    )
+    const { store } = setupAuth({
+      tokens: {
+        refresh: {
+          read: (body: any) => body.refresh_token,
+          send: (token: string) => ({ refresh_token: token }),
+        },
+      },
+    })
+    await store.login(credentials)
+    await store.logout()
+    expect(server.requests.some((r) => r.path === '/auth/logout')).toBe(false)
+  })
+
+  it('does not try a restore on focus after a restored session logged out', async () => {
+    const { server, earlierSession } = useFakeServer()
+    await earlierSession()
+    const { auth, store } = setupAuth()
+    await auth.ready
+    expect(store.isAuthenticated).toBe(true)
+    await store.logout()
+    const before = server.requests.length
+    window.dispatchEvent(new Event('focus'))
+    await vi.advanceTimersByTimeAsync(60_000)
+    expect(server.requests.slice(before)).toEqual([])
   })
 })
