@@ -414,3 +414,23 @@ describe('messages from other scripts of the origin', () => {
     outsider.close()
   })
 })
+
+describe('the user across tabs', () => {
+  it('loads the user in a tab that hears of a login announced before the user was loaded', async () => {
+    const { server, fetch } = useFakeServer()
+    // A backend whose login answer carries no user: the profile comes from endpoints.user only.
+    const realFetch = fetch.getMockImplementation()!
+    fetch.mockImplementationOnce(async (input, init) => {
+      const { user: _, ...body } = await (await realFetch(input, init)).json()
+      return json(200, body)
+    })
+    const options = { endpoints: { user: 'GET /auth/me' } }
+    const one = tab(options)
+    const two = tab(options)
+    await one.store.login(credentials)
+    await vi.advanceTimersByTimeAsync(0)
+    expect(two.store.isAuthenticated).toBe(true)
+    expect(two.store.user).toMatchObject({ username: 'alice' })
+    expect(server.requests.filter((r) => r.path === '/auth/me')).toHaveLength(2)
+  })
+})

@@ -394,6 +394,19 @@ describe('ofetch instance', () => {
     })
     expect(server.stats.refreshes).toBe(2)
   })
+
+  it("runs a caller's onResponse for the 401 and the replay, and replays even when it throws", async () => {
+    const { server, $fetch } = await ofetchSignedIn()
+    server.expireAccessTokens()
+    const seen: number[] = []
+    const onResponse = ({ response }: { response: Response }) => {
+      seen.push(response.status)
+      if (response.status === 401) throw new Error('mine')
+    }
+    expect(await $fetch('/items', { onResponse })).toEqual({ ok: true, path: '/items' })
+    expect(seen).toEqual([401, 200])
+    expect(server.stats.refreshes).toBe(1)
+  })
 })
 
 describe('fetchWithAuth', () => {
@@ -533,12 +546,62 @@ describe('axios binding', () => {
     expect(authorization(ctx.server.requests.at(-1))).toBeNull()
   })
 
+  it('rejects with misconfigured when given something other than a plugin', async () => {
+    const ctx = await signedIn()
+    const instance = withAuth(axios.create({ adapter: 'fetch' }), {} as never)
+    const error = await instance.get('/items').catch((e) => e)
+    expect(isAuthError(error, 'misconfigured')).toBe(true)
+    expect(error.message).toMatch(/createAuth\(\)/)
+    expect(ctx.server.requests.filter((r) => r.path === '/items')).toHaveLength(0)
+  })
+
   it('finds the current app’s plugin when none is given', async () => {
     const ctx = await signedIn()
     const instance = withAuth(axios.create({ adapter: 'fetch' }))
     const response = await ctx.app.runWithContext(() => instance.get('/items'))
     expect(response.status).toBe(200)
     expect(authorization(ctx.server.requests.at(-1))).toBe(`Bearer ${ctx.store.accessToken}`)
+  })
+
+  it('comes off with one ejectAuth() after two withAuth()', async () => {
+    const ctx = await signedIn()
+    const instance = withAuth(withAuth(axios.create({ adapter: 'fetch' }), ctx.auth), ctx.auth)
+    ejectAuth(instance)
+    const error = await instance.get('/items').catch((e) => e)
+    expect(error).toBeInstanceOf(AxiosError)
+    expect(authorization(ctx.server.requests.at(-1))).toBeNull()
+  })
+
+  it('rejects with unauthorized a 401 still 401 after the replay, when validateStatus lets 401 through', async () => {
+    const ctx = await signedIn()
+    const realFetch = ctx.fetch.getMockImplementation()!
+    ctx.fetch.mockImplementation(async (input, init) =>
+      String(input instanceof Request ? input.url : input).includes('/auth/refresh')
+        ? realFetch(input, init)
+        : json(401, { error: 'invalid_token' }),
+    )
+    const instance = withAuth(
+      axios.create({ adapter: 'fetch', validateStatus: () => true }),
+      ctx.auth,
+    )
+    const error = await instance.get('/items').catch((e) => e)
+    expect(isAuthError(error, 'unauthorized')).toBe(true)
+    expect(ctx.store.error).toBe(error)
+  })
+
+  it('rejects with the session’s own error when validateStatus lets 401 through and the refresh is refused', async () => {
+    const ctx = await signedIn()
+    const instance = withAuth(
+      axios.create({ adapter: 'fetch', validateStatus: () => true }),
+      ctx.auth,
+    )
+    ctx.server.revoke('alice')
+    ctx.server.expireAccessTokens()
+    const error = await instance.get('/items').catch((e) => e)
+    expect(isAuthError(error, 'session_expired')).toBe(true)
+    // No AxiosError to carry (the 401 was an answer): the cause is the refused refresh's.
+    expect(error.cause).toBeDefined()
+    expect(error.cause).not.toBeInstanceOf(AxiosError)
   })
 
   it('wraps a 401 still 401 after the replay in unauthorized, with the AxiosError as cause', async () => {

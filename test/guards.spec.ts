@@ -138,6 +138,7 @@ describe('login redirect', () => {
     '/\t/evil.example',
     '/\n/evil.example',
     '\t//evil.example',
+    '/%E0%A4%A', // not decodable
   ]
 
   it.each(hostile)('lands on home for redirect=%j', async (redirect) => {

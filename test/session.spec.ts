@@ -114,6 +114,17 @@ describe('transient refresh failures', () => {
     expect(server.stats.refreshes).toBe(2)
   })
 
+  it('waits out a Retry-After of exactly 30 s, the longest a request waits', async () => {
+    const { server, $fetch } = await signedIn()
+    server.expireAccessTokens()
+    server.fail('refresh', { status: 503, retryAfter: 30 })
+    await $fetch('/a').catch(() => {})
+    const retry = $fetch('/b')
+    await vi.advanceTimersByTimeAsync(30_000)
+    await expect(retry).resolves.toEqual({ ok: true, path: '/b' })
+    expect(server.stats.refreshes).toBe(2)
+  })
+
   it('fails a request at once instead of hanging on a long Retry-After, and the timer honours it', async () => {
     const { server, store, $fetch } = await signedIn()
     server.expireAccessTokens()
