@@ -106,6 +106,15 @@ describe('expiry estimate', () => {
     expect(combineOffsets(old, fresh)).toEqual({ lo: -500, hi: 500, at: 1_000_000 })
   })
 
+  it('comes to the same estimate whichever order the evidence arrives in', () => {
+    // A tab's message can carry evidence older than what this tab has already seen.
+    const old = { lo: 0, hi: 10, at: 0 }
+    const fresh = { lo: -500, hi: 500, at: 1_000_000 }
+    expect(combineOffsets(fresh, old)).toEqual(combineOffsets(old, fresh))
+    const later = { lo: -200, hi: 300, at: 2_000_000 }
+    expect(combineOffsets(later, fresh)).toEqual(combineOffsets(fresh, later))
+  })
+
   it('counts expires_in from when the request left, for an opaque token', () => {
     const timing = tokenTiming({ expiresIn: 60, exp: null, iat: null }, 1_000, 1_400, null)
     expect(timing).toEqual({

@@ -8,6 +8,7 @@ import { createApp, defineComponent, h } from 'vue'
 import { createMemoryHistory, createRouter, RouterView } from 'vue-router'
 import { isAuthError, useAuth, useAuthFetch, useFetchWithAuth } from '../src'
 import { createFakeAuthServer, createTestingAuth } from '../src/testing'
+import { setupServer } from 'msw/node'
 import { setupAuth } from './utils'
 
 const Profile = defineComponent(() => {
@@ -247,6 +248,42 @@ describe('createFakeAuthServer', () => {
       body: body === undefined ? undefined : JSON.stringify(body),
     })
   const alice = { username: 'alice', password: 'alice-password' }
+
+  it('gives a user without roles the role user, and reads a body that is not JSON as empty', async () => {
+    const server = createFakeAuthServer({ users: [{ username: 'bo', password: 'pw' }] })
+    const answer = await (
+      await post(server, '/auth/login', { username: 'bo', password: 'pw' })
+    ).json()
+    expect(answer.user).toMatchObject({ username: 'bo', roles: ['user'] })
+    const garbled = await server.fetch('/auth/login', { method: 'POST', body: '{"username": "bo"' })
+    expect(garbled.status).toBe(401)
+    expect(server.stats.loginFailures).toBe(1)
+  })
+
+  it('answers through MSW handlers for its own origin, and only for it', async () => {
+    vi.useRealTimers() // msw's interceptors and the fetch they patch run on the real clock
+    const server = createFakeAuthServer({ origin: 'http://api.test' })
+    const msw = setupServer(...server.handlers)
+    msw.listen({
+      onUnhandledRequest: (request) => {
+        throw new Error(`not the fake server's: ${request.url}`)
+      },
+    })
+    try {
+      const answer = await fetch('http://api.test/auth/login', {
+        method: 'POST',
+        body: JSON.stringify(alice),
+      })
+      expect(answer.status).toBe(200)
+      expect(server.stats.logins).toBe(1)
+      // The origin is matched literally: its dot is not "any character".
+      const stray = await fetch('http://api-test/auth/login', { method: 'POST' }).catch(() => null)
+      expect(stray?.ok ?? false).toBe(false)
+      expect(server.stats.logins + server.stats.loginFailures).toBe(1)
+    } finally {
+      msw.close()
+    }
+  })
 
   it('signs users in with their roles and profile, and refuses a wrong password', async () => {
     const server = createFakeAuthServer({

@@ -239,3 +239,41 @@ describe('found in review', () => {
     expect(FakeSocket.all.length).toBe(sockets + 2)
   })
 })
+
+describe('reconnecting through trouble', () => {
+  it('waits for the browser to be back online instead of retrying on a timer', async () => {
+    const { socket } = await connected()
+    last().accept()
+    Object.defineProperty(navigator, 'onLine', { value: false, configurable: true })
+    try {
+      last().serverClose(1006)
+      await vi.advanceTimersByTimeAsync(120_000)
+      expect(FakeSocket.all).toHaveLength(1)
+      expect(socket.status.value).toBe('CLOSED')
+    } finally {
+      Object.defineProperty(navigator, 'onLine', { value: true, configurable: true })
+    }
+    window.dispatchEvent(new Event('online'))
+    await vi.advanceTimersByTimeAsync(0)
+    expect(FakeSocket.all).toHaveLength(2)
+    // Only once: a second online event finds nothing to do.
+    window.dispatchEvent(new Event('online'))
+    await vi.advanceTimersByTimeAsync(0)
+    expect(FakeSocket.all).toHaveLength(2)
+  })
+
+  it('retries a reconnect whose refresh got no answer, and connects once the server is back', async () => {
+    const { server, store } = await connected()
+    last().accept()
+    // The token is known to be expired: the reconnect refreshes first, and that refresh is lost.
+    vi.setSystemTime(store.expiresAt! + 1_000)
+    server.fail('refresh', { drop: true })
+    last().serverClose(1006)
+    await vi.advanceTimersByTimeAsync(1_000)
+    expect(FakeSocket.all).toHaveLength(1)
+    await vi.advanceTimersByTimeAsync(10_000)
+    expect(server.stats.refreshes).toBeGreaterThan(0)
+    expect(FakeSocket.all).toHaveLength(2)
+    expect(last().token).toBe(store.accessToken)
+  })
+})
