@@ -22,7 +22,7 @@ export default {
   reporters: ['clear-text', 'progress', 'json', 'html', 'live'],
   jsonReporter: { fileName: 'reports/mutation/mutation.json' },
   htmlReporter: { fileName: 'reports/mutation/mutation.html' },
-  // Reruns test again only the mutants whose code or covering tests changed; a fresh clone has
+  // Reruns only the mutants whose code or covering tests changed; a fresh clone has
   // no such file and runs everything.
   incremental: true,
   incrementalFile: 'reports/stryker-incremental.json',
