@@ -54,7 +54,6 @@ export function createCore<TClaims, TUser>(
     refreshToken: null as string | null,
     /** The last restore failed on the network or a 5xx: whether there is a session is unknown. */
     restoreFailed: false,
-    expiredNotified: false,
     /** Tokens in a row that arrived with too little life to use (see nextCheckAt). */
     shortInARow: 0,
     /** Unmounted: nothing may run by itself any more. */
@@ -84,7 +83,6 @@ export function createCore<TClaims, TUser>(
       held.value = token
       status.value = 'authenticated'
       error.value = null
-      core.expiredNotified = false
       const due = refreshDueAt(token, options.refreshLeeway * 1000)
       core.shortInARow = due !== null && due <= token.receivedAt ? core.shortInARow + 1 : 0
       for (const arrival of core.arrivals) if (token.seq >= arrival.seq) arrival.resolve()
@@ -112,8 +110,8 @@ export function createCore<TClaims, TUser>(
       const hadSession = held.value !== null
       core.end(err)
       core.report(err)
-      if (!hadSession || core.expiredNotified) return
-      core.expiredNotified = true
+      // Once per session: ending it leaves nothing to expire a second time.
+      if (!hadSession) return
       core.emit({ type: 'session:expired', error: err })
       try {
         options.onSessionExpired?.(err)

@@ -155,7 +155,6 @@ export function createSession<TClaims, TUser>(options: ResolvedOptions<TClaims, 
       user.value = seededUser
       status.value = seededStatus
       core.error.value = null
-      core.expiredNotified = false
       if (seededStatus !== 'unknown' && seededStatus !== 'restoring') core.settle()
     },
 
