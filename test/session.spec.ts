@@ -1036,3 +1036,33 @@ describe('the user endpoint, logout and restore', () => {
     expect(server.requests.slice(before)).toEqual([])
   })
 })
+
+describe('a server slower than its tokens are long', () => {
+  it('refreshes at once after a token that arrived with two round trips or less to live, but does not loop on a run of them', async () => {
+    const { server, fetch } = useFakeServer()
+    const { store } = setupAuth({ restore: false, refreshLeeway: 30 })
+    await store.login(credentials) // a 60 s token
+    // From now on every refresh takes 0.5 s and answers a token of 1.5 s, counted from when the
+    // request left: it arrives with 1 s to live, no more than two round trips, too little to plan
+    // a refresh in.
+    let refreshes = 0
+    const realFetch = fetch.getMockImplementation()!
+    fetch.mockImplementation(async (input, init) => {
+      if (!String(input).endsWith('/auth/refresh')) return realFetch(input, init)
+      refreshes++
+      await new Promise((resolve) => setTimeout(resolve, 500))
+      return json(200, { access_token: `opaque-${refreshes}`, expires_in: 1.5 })
+    })
+    const refreshed = store.refresh()
+    await vi.advanceTimersByTimeAsync(500)
+    await refreshed
+    expect(store.accessToken).toBe('opaque-1')
+    // Too little life to use twice: refreshed right away, without waiting for a request.
+    await vi.advanceTimersByTimeAsync(100)
+    expect(refreshes).toBe(2)
+    // The second nearly-dead token in a row: requests refresh as they need to, no timer loop.
+    await vi.advanceTimersByTimeAsync(20_000)
+    expect(refreshes).toBe(2)
+    expect(server.stats.refreshes).toBe(0) // the real server saw none of these
+  })
+})

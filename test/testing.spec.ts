@@ -172,6 +172,10 @@ describe('createTestingAuth', () => {
     auth.setSession({ user: { name: 'Ada' }, roles: ['admin'] })
     await flushPromises()
     expect(router.currentRoute.value.path).toBe('/admin')
+    // Each session expires once; with none, there is nothing to tell the app.
+    auth.endSession()
+    auth.endSession()
+    expect(onSessionExpired).toHaveBeenCalledTimes(2)
   })
 
   it('holds the first navigation while the status is restoring, until setSession settles it', async () => {
