@@ -4,35 +4,12 @@ import {
   createLockManager,
   credentials,
   deferred,
+  FakeChannel,
   json,
   jwt,
   setupAuth,
   useFakeServer,
 } from './utils'
-
-/** In-memory BroadcastChannel: delivers to the other instances of the same name, asynchronously. */
-class FakeChannel {
-  static open = new Set<FakeChannel>()
-  /** Ms before a message arrives; with more than 0, a lock grant can overtake it, as in Chromium. */
-  static latency = 0
-  onmessage: ((event: { data: unknown }) => void) | null = null
-  constructor(readonly name: string) {
-    FakeChannel.open.add(this)
-  }
-  postMessage(data: unknown) {
-    for (const other of FakeChannel.open) {
-      if (other !== this && other.name === this.name) {
-        const copy = structuredClone(data)
-        const deliver = () => other.onmessage?.({ data: copy })
-        if (FakeChannel.latency) setTimeout(deliver, FakeChannel.latency)
-        else queueMicrotask(deliver)
-      }
-    }
-  }
-  close() {
-    FakeChannel.open.delete(this)
-  }
-}
 
 let locks: ReturnType<typeof createLockManager>
 beforeEach(() => {
@@ -46,6 +23,8 @@ afterEach(() => {
   vi.useRealTimers()
   FakeChannel.latency = 0
   Object.defineProperty(navigator, 'locks', { value: undefined, configurable: true })
+  const thrown = FakeChannel.thrown.splice(0)
+  expect(thrown, 'a channel message handler threw').toEqual([])
 })
 
 const tab = (options: Parameters<typeof setupAuth>[0] = {}) =>
@@ -353,8 +332,11 @@ describe('timing across tabs (issue 11)', () => {
 describe('messages from other scripts of the origin', () => {
   it('ignores anything on the channel that is not a message of its own shape', async () => {
     useFakeServer()
+    const received: string[] = []
     const one = tab()
-    const two = tab()
+    const two = tab({
+      onEvent: (event) => event.type === 'tab:received' && received.push(event.message),
+    })
     // Another script of the origin on the same channel (the default name, from baseURL).
     const outsider = new FakeChannel('vue-refresh-auth:/')
     const heard: any[] = []
@@ -376,6 +358,7 @@ describe('messages from other scripts of the origin', () => {
       { type: 'unknown', token },
       { type: 'token' },
       { type: 'token', token: forged, clock: null },
+      { type: 'token', token: null, clock: null },
       { type: 'token', token: { ...token, token: '' }, clock: null },
       { type: 'token', token: { ...token, token: 7 }, clock: null },
       { type: 'token', token: { ...token, seq: '9' }, clock: null },
@@ -396,12 +379,16 @@ describe('messages from other scripts of the origin', () => {
       { type: 'expired' },
       { type: 'expired', reason: 1 },
     ]
+    const heardBefore = received.length
     for (const message of garbage) {
       outsider.postMessage(message)
       await vi.advanceTimersByTimeAsync(0)
       expect(two.store.accessToken, JSON.stringify(message)).toBe(real.token.token)
       expect(two.store.status).toBe('authenticated')
     }
+    // Not even heard: no event for the app, and nothing thrown.
+    expect(received).toHaveLength(heardBefore)
+    expect(FakeChannel.thrown).toEqual([])
 
     // The same messages whole are heard: the fields above were what made them garbage.
     outsider.postMessage({ type: 'token', token, clock: null })
@@ -432,5 +419,18 @@ describe('the user across tabs', () => {
     expect(two.store.isAuthenticated).toBe(true)
     expect(two.store.user).toMatchObject({ username: 'alice' })
     expect(server.requests.filter((r) => r.path === '/auth/me')).toHaveLength(2)
+  })
+})
+
+describe('tokens without an expiry', () => {
+  it('shares an opaque token without expires_in with the other tabs', async () => {
+    const { fetch } = useFakeServer()
+    fetch.mockImplementationOnce(async () => json(200, { access_token: 'opaque-token' }))
+    const one = tab()
+    const two = tab()
+    await one.store.login(credentials)
+    await vi.advanceTimersByTimeAsync(0)
+    expect(two.store.accessToken).toBe('opaque-token')
+    expect(two.store.expiresAt).toBeNull()
   })
 })

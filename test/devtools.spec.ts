@@ -1,6 +1,6 @@
 // @vitest-environment happy-dom
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import { credentials, setupAuth, useFakeServer } from './utils'
+import { createLockManager, credentials, FakeChannel, setupAuth, useFakeServer } from './utils'
 
 /** A stand-in for the devtools API that records what the plugin does with it. */
 const devtools = vi.hoisted(() => {
@@ -197,5 +197,40 @@ describe('devtools', () => {
     const { value } = inspect('refresh')
     expect(value('Refresh', 'failures by kind')).toEqual({ network: 0, server: 1, rejected: 0 })
     expect(value('Refresh', 'backoff')).toMatchObject({ failures: 1 })
+  })
+})
+
+describe('devtools, cross-tab', () => {
+  beforeEach(() => {
+    vi.stubGlobal('BroadcastChannel', FakeChannel)
+    Object.defineProperty(navigator, 'locks', { value: createLockManager(), configurable: true })
+  })
+  afterEach(() => {
+    Object.defineProperty(navigator, 'locks', { value: undefined, configurable: true })
+  })
+
+  it('shows whether the tab holds the refresh lock, and the last message it sent and received', async () => {
+    const { server } = useFakeServer()
+    const other = setupAuth({ restore: false })
+    const { store } = setupAuth({ restore: false }) // the app devtools connects to
+    await vi.dynamicImportSettled()
+    devtools.state.connect!()
+    expect(inspect().value('Cross-tab', 'enabled')).toBe(true)
+    expect(inspect().value('Cross-tab', 'holds refresh lock')).toBe(false)
+    expect(inspect().value('Cross-tab', 'last received')).toBeNull()
+    await other.store.login(credentials)
+    await vi.advanceTimersByTimeAsync(0)
+    expect(inspect().value('Cross-tab', 'last received')).toMatchObject({ type: 'login' })
+    // At start-up the tab asked the others for a token.
+    expect(inspect().value('Cross-tab', 'last sent')).toMatchObject({ type: 'request' })
+
+    server.fail('refresh', { delay: 1_000 })
+    const refreshed = store.refresh()
+    await vi.advanceTimersByTimeAsync(0)
+    expect(inspect().value('Cross-tab', 'holds refresh lock')).toBe(true)
+    await vi.advanceTimersByTimeAsync(1_000)
+    await refreshed
+    expect(inspect().value('Cross-tab', 'holds refresh lock')).toBe(false)
+    expect(inspect().value('Cross-tab', 'last sent')).toMatchObject({ type: 'token' })
   })
 })

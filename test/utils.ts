@@ -146,6 +146,39 @@ export function setupAuth<TClaims = any, TUser = any>(
   }
 }
 
+/** In-memory BroadcastChannel: delivers to the other instances of the same name, asynchronously. */
+export class FakeChannel {
+  static open = new Set<FakeChannel>()
+  /** Ms before a message arrives; with more than 0, a lock grant can overtake it, as in Chromium. */
+  static latency = 0
+  /** What message handlers threw. */
+  static thrown: unknown[] = []
+  onmessage: ((event: { data: unknown }) => void) | null = null
+  constructor(readonly name: string) {
+    FakeChannel.open.add(this)
+  }
+  postMessage(data: unknown) {
+    for (const other of FakeChannel.open) {
+      if (other !== this && other.name === this.name) {
+        const copy = structuredClone(data)
+        const deliver = () => {
+          // A browser reports what a handler throws as an uncaught error: kept for the test.
+          try {
+            other.onmessage?.({ data: copy })
+          } catch (error) {
+            FakeChannel.thrown.push(error)
+          }
+        }
+        if (FakeChannel.latency) setTimeout(deliver, FakeChannel.latency)
+        else queueMicrotask(deliver)
+      }
+    }
+  }
+  close() {
+    FakeChannel.open.delete(this)
+  }
+}
+
 /** Lets pending promise callbacks run (fake timers do not advance microtasks by themselves). */
 export const flush = () => vi.advanceTimersByTimeAsync(0)
 
