@@ -3,7 +3,7 @@ import { createBackoff } from './backoff'
 import type { TabMessage, TabSync } from './crossTab'
 import { createEndpointClient } from './endpoints'
 import { AuthError } from './errors'
-import { isClient } from './env'
+import { isClient, isOffline } from './env'
 import { refreshDueAt, usableUntil } from './expiry'
 import type { ResolvedOptions } from './options'
 import { createSingleFlight } from './singleFlight'
@@ -143,7 +143,9 @@ export function createCore<TClaims, TUser>(
     schedule() {
       clearTimeout(timer)
       // On a server (SSR) nothing would ever stop the timer, and after unmount nothing should run.
-      const due = isClient && !core.stopped ? core.nextCheckAt() : null
+      // Offline, nothing may be sent: the `online` listener checks again. (A timer here looped:
+      // each check failed at once and re-armed it for now.)
+      const due = isClient && !core.stopped && !isOffline() ? core.nextCheckAt() : null
       // Browsers run delays above 2^31-1 ms at once; a far expiry is re-armed by the re-checks.
       if (due !== null)
         timer = setTimeout(check, Math.min(Math.max(0, due - Date.now()), 2 ** 31 - 1))

@@ -173,6 +173,21 @@ describe('transient refresh failures', () => {
     expect(gaps.at(-1)).toBeGreaterThanOrEqual(15_000)
   })
 
+  it('sets no timer while offline, so nothing spins until the browser is back online', async () => {
+    const { server, store } = await signedIn({ refreshLeeway: 30 })
+    vi.spyOn(navigator, 'onLine', 'get').mockReturnValue(false)
+    await vi.advanceTimersByTimeAsync(30_000) // the proactive refresh is due, and cannot go
+    expect(vi.getTimerCount()).toBe(0)
+    await vi.advanceTimersByTimeAsync(60_000)
+    expect(server.stats.refreshes).toBe(0)
+    vi.spyOn(navigator, 'onLine', 'get').mockReturnValue(true)
+    window.dispatchEvent(new Event('online'))
+    await vi.advanceTimersByTimeAsync(0)
+    expect(server.stats.refreshes).toBe(1)
+    expect(store.error).toBeNull()
+    expect(vi.getTimerCount()).toBe(1) // the next proactive refresh
+  })
+
   it('sends nothing while offline and refreshes when the browser is back online', async () => {
     const { server, store, $fetch } = await signedIn({ refreshLeeway: 30 })
     vi.spyOn(navigator, 'onLine', 'get').mockReturnValue(false)
