@@ -14,7 +14,7 @@ export default {
   coverageAnalysis: 'perTest',
   concurrency: 2,
   // A mutant that hangs (a loop of fake timers, a promise that never settles) is detected after
-  // its tests' own time x 1.5 + 8 s; most fail sooner by vitest's test timeout (2.5 s, see
+  // its tests' own time x 1.5 + 8 s; most fail sooner by vitest's test timeout (4 s, see
   // vitest.mutation.config.ts), which needs no worker restart.
   timeoutMS: 8_000,
   timeoutFactor: 1.5,

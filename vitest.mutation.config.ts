@@ -58,10 +58,10 @@ export default defineConfig({
       'test/integration.spec.ts',
     ],
     sequence: { sequencer: FastFirst },
-    // A mutant that leaves a promise unsettled fails its test here in 2.5 s (the slowest test
-    // takes about 1 s on a busy machine) instead of running into Stryker's timeout, which costs a
+    // A mutant that leaves a promise unsettled fails its test here in 4 s (the slowest test
+    // takes about 2 s on a busy machine) instead of running into Stryker's timeout, which costs a
     // worker restart. Stryker's own timeout (stryker.config.mjs) is set above this one.
-    testTimeout: 2_500,
+    testTimeout: 4_000,
     hookTimeout: 5_000,
     restoreMocks: true,
     unstubGlobals: true,
