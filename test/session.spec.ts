@@ -479,6 +479,36 @@ describe('misconfiguration', () => {
     expect(() => useAuthFetch()).toThrowError(AuthError)
   })
 
+  it.each([
+    ['a message', { message: 'Account locked' }, 'Account locked'],
+    ['an error_description', { error_description: 'Bad password' }, 'Bad password'],
+    ['an error', { error: 'invalid_grant' }, 'invalid_grant'],
+    ['a text body', 'Go away', 'Go away'],
+  ])('quotes the server’s own words from %s in the message', async (_, body, said) => {
+    const { fetch } = useFakeServer()
+    fetch.mockImplementationOnce(async () =>
+      typeof body === 'string' ? new Response(body, { status: 401 }) : json(401, body),
+    )
+    const { store } = setupAuth({ restore: false })
+    const error = await store.login(credentials).catch((e) => e)
+    expect(isAuthError(error, 'invalid_credentials')).toBe(true)
+    expect(error.message).toContain(`The server said: "${said}".`)
+  })
+
+  it.each([
+    ['an empty body', ''],
+    ['a number as message', { message: 42 }],
+  ])('quotes nothing from %s', async (_, body) => {
+    const { fetch } = useFakeServer()
+    fetch.mockImplementationOnce(async () =>
+      typeof body === 'string' ? new Response(body, { status: 401 }) : json(401, body),
+    )
+    const { store } = setupAuth({ restore: false })
+    const error = await store.login(credentials).catch((e) => e)
+    expect(isAuthError(error, 'invalid_credentials')).toBe(true)
+    expect(error.message).not.toContain('The server said')
+  })
+
   it('rejects a negative refreshLeeway with a clear message', () => {
     expect(() => createAuth({ refreshLeeway: -1 })).toThrowError(/refreshLeeway/)
   })

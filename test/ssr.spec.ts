@@ -1,11 +1,11 @@
 // @vitest-environment node
 // Server-side rendering: no browser globals are touched, and the serialized Pinia state (what an
 // SSR payload or a persistence plugin would carry) never holds the access token.
-import { defineComponent, h } from 'vue'
+import { defineComponent, effectScope, h } from 'vue'
 import { renderToString } from 'vue/server-renderer'
 import { createMemoryHistory, createRouter } from 'vue-router'
 import { describe, expect, it } from 'vitest'
-import { useAuth } from '../src'
+import { useAuth, useAuthSocket } from '../src'
 import { credentials, setupAuth, useFakeServer } from './utils'
 
 const Home = defineComponent({
@@ -71,5 +71,34 @@ describe('server-side rendering', () => {
     expect(router.currentRoute.value.fullPath).toBe('/login?redirect=/admin')
     expect(await renderToString(app)).toBe('<p id="login">login</p>')
     expect(fetch).not.toHaveBeenCalled()
+  })
+
+  it('signs in from a login page, refreshes and opens no socket, without browser globals', async () => {
+    const { server } = useFakeServer()
+    // An absolute baseURL: on a server a relative URL has no origin, so it never gets the token.
+    const router = createRouter({
+      history: createMemoryHistory(),
+      routes: [
+        { path: '/', component: Home, meta: { requiresAuth: true } },
+        { path: '/login', component: page('login'), meta: { guestOnly: true } },
+      ],
+    })
+    const { app, auth, $fetch } = setupAuth(
+      { baseURL: 'http://app.test/api', router },
+      { ssr: true },
+    )
+    await router.push('/login?redirect=/')
+    await router.isReady()
+    await auth.store.login(credentials)
+    expect(router.currentRoute.value.fullPath).toBe('/')
+    server.expireAccessTokens()
+    await expect($fetch('/items')).resolves.toMatchObject({ ok: true })
+    expect(server.stats.refreshes).toBe(1)
+    const scope = effectScope()
+    const socket = app.runWithContext(() => scope.run(() => useAuthSocket('/ws')))!
+    expect(socket.status.value).toBe('CLOSED')
+    expect(socket.ws.value).toBeNull()
+    scope.stop()
+    await auth.store.logout()
   })
 })
