@@ -191,6 +191,34 @@ describe('found in review', () => {
     expect(two.store.accessToken).toBe(one.store.accessToken)
   })
 
+  it('replays a 401 parked on the lock with the token of a login in another tab, without a refresh', async () => {
+    const { server, fetch } = useFakeServer()
+    const one = tab({ refreshLeeway: 0 })
+    const two = tab({ refreshLeeway: 0 })
+    await one.store.login(credentials)
+    await vi.advanceTimersByTimeAsync(0)
+    // The server holds the tokens expired. Tab one signs in again, slowly, holding the lock; tab
+    // two's request is answered 401 and waits for a refresh, which waits for the lock.
+    server.expireAccessTokens()
+    const slowLogin = deferred<Response>()
+    const realFetch = fetch.getMockImplementation()!
+    fetch.mockImplementationOnce(() => slowLogin.promise)
+    const login = one.store.login(credentials)
+    await vi.advanceTimersByTimeAsync(0)
+    const parked = two.$fetch('/items')
+    await vi.advanceTimersByTimeAsync(0)
+    expect(server.stats.unauthorized).toBe(1)
+    slowLogin.resolve(
+      await realFetch('/auth/login', { method: 'POST', body: JSON.stringify(credentials) }),
+    )
+    await login
+    await expect(parked).resolves.toEqual({ ok: true, path: '/items' })
+    expect(server.stats.refreshes).toBe(0)
+    expect(server.requests.filter((r) => r.path === '/items').at(-1)!.token).toBe(
+      one.store.accessToken,
+    )
+  })
+
   it('clears the previous user when another tab signs someone else in', async () => {
     const bob = { username: 'bob', password: 'bob-password' }
     const { fetch } = useFakeServer({ users: [{ ...credentials, name: 'Alice' }, bob] })

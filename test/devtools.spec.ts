@@ -200,6 +200,24 @@ describe('devtools', () => {
   })
 })
 
+describe('devtools, requests', () => {
+  it('counts the requests waiting for a refresh', async () => {
+    const { server } = useFakeServer()
+    const { store, $fetch } = setupAuth({ restore: false })
+    await vi.dynamicImportSettled()
+    devtools.state.connect!()
+    await store.login(credentials)
+    server.expireAccessTokens()
+    server.fail('refresh', { delay: 1_000 })
+    const requests = Promise.all([$fetch('/a'), $fetch('/b'), $fetch('/c')])
+    await vi.advanceTimersByTimeAsync(0)
+    expect(inspect().value('Refresh', 'requests waiting')).toBe(3)
+    await vi.advanceTimersByTimeAsync(1_000)
+    await requests
+    expect(inspect().value('Refresh', 'requests waiting')).toBe(0)
+  })
+})
+
 describe('devtools, cross-tab', () => {
   beforeEach(() => {
     vi.stubGlobal('BroadcastChannel', FakeChannel)

@@ -63,6 +63,36 @@ describe('refresh rejected', () => {
     expect(store.status).toBe('authenticated')
     await expect(early).resolves.toEqual({ ok: true, path: '/items' })
     expect(server.stats.refreshes).toBe(1)
+    // It waited for the restored token instead of going without one.
+    expect(server.stats.unauthorized).toBe(0)
+  })
+
+  it('fails an early request with unauthorized (401) when the restore finds no session', async () => {
+    useFakeServer()
+    const { auth, $fetch } = setupAuth()
+    const early = $fetch('/items').catch((e) => e)
+    await auth.ready
+    const error = await early
+    expect(isAuthError(error, 'unauthorized')).toBe(true)
+    expect(error.status).toBe(401)
+  })
+})
+
+describe('requests and the refresh they wait for', () => {
+  it('still replays once a request that waited for the refresh of a token known to be expired', async () => {
+    const { server, fetch, store, $fetch } = await signedIn({ refreshLeeway: 0 })
+    vi.setSystemTime(store.expiresAt! + 1_000) // known to be expired here: the request waits
+    const realFetch = fetch.getMockImplementation()!
+    let first = true
+    fetch.mockImplementation(async (input, init) => {
+      if (first && String(input).endsWith('/items')) {
+        first = false // the server revoked that fresh token at once (a key rotation)
+        return json(401, { error: 'invalid_token' })
+      }
+      return realFetch(input, init)
+    })
+    await expect($fetch('/items')).resolves.toEqual({ ok: true, path: '/items' })
+    expect(server.stats.refreshes).toBe(2)
   })
 })
 
