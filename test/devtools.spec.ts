@@ -165,6 +165,25 @@ describe('devtools', () => {
     expect(events.map((e) => e.value)).toContain('login')
   })
 
+  it('keeps the events of the first moments, before the devtools module has loaded', async () => {
+    const { earlierSession } = useFakeServer()
+    await earlierSession()
+    const { auth } = setupAuth() // the start-up restore begins at once
+    await auth.ready
+    await vi.dynamicImportSettled()
+    devtools.state.connect!()
+    const events = inspect('events').state['Recent events']!.map((e) => e.value)
+    expect(events).toContain('refresh start · restore')
+  })
+
+  it('sets nothing up for an app unmounted before the devtools module loaded', async () => {
+    useFakeServer()
+    const { unmount } = setupAuth({ restore: false })
+    unmount()
+    await vi.dynamicImportSettled()
+    expect(devtools.state.registrations).toBe(0)
+  })
+
   it('runs its actions: refresh now, expire locally, logout', async () => {
     const { server } = useFakeServer()
     const { store } = setupAuth({ restore: false })
