@@ -94,6 +94,10 @@ describe('server-side rendering', () => {
     server.expireAccessTokens()
     await expect($fetch('/items')).resolves.toMatchObject({ ok: true })
     expect(server.stats.refreshes).toBe(1)
+    // A relative URL has no origin on a server: it gets no token.
+    const relative = await auth.fetchWithAuth('/api/items')
+    expect(relative.status).toBe(401)
+    expect(server.requests.at(-1)!.token).toBeNull()
     const scope = effectScope()
     const socket = app.runWithContext(() => scope.run(() => useAuthSocket('/ws')))!
     expect(socket.status.value).toBe('CLOSED')
