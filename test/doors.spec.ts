@@ -395,6 +395,43 @@ describe('ofetch instance', () => {
     expect(server.stats.refreshes).toBe(2)
   })
 
+  it('keeps a call’s own headers and puts its token over a caller’s authorization in any case', async () => {
+    const { server, store, $fetch } = await ofetchSignedIn()
+    await $fetch('/items', { headers: { 'x-trace': '7', authorization: 'Bearer forged' } })
+    const sent = server.requests.at(-1)!
+    expect(sent.headers.get('x-trace')).toBe('7')
+    expect(sent.headers.get('authorization')).toBe(`Bearer ${store.accessToken}`)
+  })
+
+  it('judges a Request object it is given by its own URL', async () => {
+    const { server, store, $fetch } = await ofetchSignedIn()
+    await $fetch(new Request('http://app.test/items'))
+    expect(authorization(server.requests.at(-1))).toBe(`Bearer ${store.accessToken}`)
+    await $fetch(new Request('https://evil.example/steal'))
+    expect(new URL(server.requests.at(-1)!.url).origin).toBe('https://evil.example')
+    expect(authorization(server.requests.at(-1))).toBeNull()
+  })
+
+  it('reports the method of a request in upper case, with a hook of the caller’s or not', async () => {
+    const events: { method: string }[] = []
+    const { server, $fetch } = await ofetchSignedIn({
+      onEvent: (event) => event.type === 'unauthorized' && events.push(event),
+    })
+    server.expireAccessTokens()
+    await $fetch('/items', { method: 'post', onRequest: () => {} })
+    server.expireAccessTokens()
+    await $fetch('/items', { method: 'put' })
+    expect(events.map((e) => e.method)).toEqual(['POST', 'PUT'])
+  })
+
+  it('uses the fetch of the moment, so one installed after createAuth() (a polyfill, a stub) is used', async () => {
+    const ctx = setupAuth({ restore: false })
+    const { server } = useFakeServer() // installs the global fetch only now
+    await ctx.store.login(credentials)
+    await expect(ctx.$fetch('/items')).resolves.toEqual({ ok: true, path: '/items' })
+    expect(server.requests.at(-1)!.path).toBe('/items')
+  })
+
   it("runs a caller's onResponse for the 401 and the replay, and replays even when it throws", async () => {
     const { server, $fetch } = await ofetchSignedIn()
     server.expireAccessTokens()
