@@ -115,6 +115,46 @@ describe('expiry estimate', () => {
     expect(combineOffsets(later, fresh)).toEqual(combineOffsets(fresh, later))
   })
 
+  it('maps iat with the clock offset before counting expires_in from it', () => {
+    const sentAt = 1_000_000
+    // The server's clock is 5 s ahead; its iat is its own "now" as the request arrived.
+    const offset = { lo: 5_000, hi: 5_000, at: sentAt }
+    const iat = (sentAt + 5_000) / 1000
+    const timing = tokenTiming({ expiresIn: 60, exp: null, iat }, sentAt, sentAt + 20, offset)
+    expect(timing.expiresAt).toBe(sentAt + 60_000)
+    // With no clock evidence yet, iat is taken as it is.
+    const plain = tokenTiming(
+      { expiresIn: 60, exp: null, iat: sentAt / 1000 + 1 },
+      sentAt,
+      sentAt + 20,
+      null,
+    )
+    expect(plain.expiresAt).toBe(sentAt + 61_000)
+  })
+
+  it('takes the earlier of exp and expires_in for the latest moment the token can live', () => {
+    const now = 1_000_000
+    const timing = tokenTiming({ expiresIn: 60, exp: now / 1000 + 30, iat: null }, now, now, null)
+    expect(timing.deadBy).toBe(now + 30_000)
+    expect(timing.expiresAt).toBe(now + 30_000)
+  })
+
+  it('measures the lifetime from iat to exp when there is no expires_in, and knows none without either', () => {
+    const now = 1_000_000
+    const jwt = tokenTiming({ expiresIn: null, exp: 1_030, iat: 1_000 }, now, now, null)
+    expect(jwt.lifetime).toBe(30_000)
+    const expOnly = tokenTiming(
+      { expiresIn: null, exp: now / 1000 + 20, iat: null },
+      now,
+      now + 50,
+      null,
+    )
+    expect(expOnly.lifetime).toBe(20_000 - 50)
+    const opaque = tokenTiming({ expiresIn: null, exp: null, iat: null }, now, now, null)
+    expect(opaque.lifetime).toBeNull()
+    expect(opaque.deadBy).toBeNull()
+  })
+
   it('counts expires_in from when the request left, for an opaque token', () => {
     const timing = tokenTiming({ expiresIn: 60, exp: null, iat: null }, 1_000, 1_400, null)
     expect(timing).toEqual({
