@@ -141,8 +141,9 @@ describe('expiry estimate', () => {
 
   it('measures the lifetime from iat to exp when there is no expires_in, and knows none without either', () => {
     const now = 1_000_000
-    const jwt = tokenTiming({ expiresIn: null, exp: 1_030, iat: 1_000 }, now, now, null)
-    expect(jwt.lifetime).toBe(30_000)
+    // Issued 5 s before it arrived: its lifetime is still the 35 s from iat to exp.
+    const jwt = tokenTiming({ expiresIn: null, exp: 1_030, iat: 995 }, now, now, null)
+    expect(jwt.lifetime).toBe(35_000)
     const expOnly = tokenTiming(
       { expiresIn: null, exp: now / 1000 + 20, iat: null },
       now,
