@@ -424,6 +424,27 @@ describe('ofetch instance', () => {
     expect(events.map((e) => e.method)).toEqual(['POST', 'PUT'])
   })
 
+  it('takes the instance’s default method for a call without one', async () => {
+    const events: { method: string }[] = []
+    const { server, $fetch } = await ofetchSignedIn({
+      fetchOptions: { method: 'POST' },
+      onEvent: (event) => event.type === 'unauthorized' && events.push(event),
+    })
+    server.expireAccessTokens()
+    await $fetch('/items')
+    expect(events.map((e) => e.method)).toEqual(['POST'])
+  })
+
+  it('replays a 401 that ignoreResponseError lets through, with no hook of the caller’s', async () => {
+    const { server, $fetch } = await ofetchSignedIn()
+    server.expireAccessTokens()
+    expect(await $fetch('/items', { ignoreResponseError: true })).toEqual({
+      ok: true,
+      path: '/items',
+    })
+    expect(server.stats.refreshes).toBe(1)
+  })
+
   it('uses the fetch of the moment, so one installed after createAuth() (a polyfill, a stub) is used', async () => {
     const ctx = setupAuth({ restore: false })
     const { server } = useFakeServer() // installs the global fetch only now
