@@ -487,10 +487,18 @@ describe('fetchWithAuth', () => {
     const seen: string[] = []
     const realFetch = ctx.fetch.getMockImplementation()!
     ctx.fetch.mockImplementation(async (input, init) => {
-      const request = new Request(
-        input instanceof Request ? input : new URL(String(input), 'http://app.test'),
-        init,
-      )
+      const given =
+        input instanceof Request
+          ? input
+          : new Request(new URL(String(input), 'http://app.test'), init)
+      // As a real fetch does, sending reads (and so uses up) the body of the Request it is given.
+      const headers = new Headers(given.headers)
+      if (input instanceof Request) new Headers(init?.headers).forEach((v, k) => headers.set(k, v))
+      const request = new Request(given.url, {
+        method: given.method,
+        headers,
+        body: given.body ? await given.arrayBuffer() : undefined,
+      })
       if (new URL(request.url).pathname === '/echo') {
         // A multipart boundary is new on every send: compare the fields, not the bytes.
         const copy = request.clone()
@@ -539,8 +547,41 @@ describe('fetchWithAuth', () => {
       .catch((e) => e)
     expect(isAuthError(error, 'unauthorized')).toBe(true)
     expect(error.message).toMatch(/ReadableStream/)
+    expect(error.status).toBe(401)
     expect(store.error).toBe(error)
     expect(seen).toHaveLength(1)
+  })
+
+  it('sends a ReadableStream body with a valid token as any other', async () => {
+    const ctx = await signedIn()
+    const stream = new Blob(['streamed']).stream()
+    const response = await ctx.auth.fetchWithAuth('/echo', {
+      method: 'POST',
+      body: stream,
+      duplex: 'half',
+    } as RequestInit)
+    expect(response.status).toBe(200)
+  })
+
+  it('reports a Request’s own method, and replays a 401 that has no body', async () => {
+    const events: { method: string }[] = []
+    const ctx = await signedIn({
+      onEvent: (event) => event.type === 'unauthorized' && events.push(event),
+    })
+    const realFetch = ctx.fetch.getMockImplementation()!
+    let first = true
+    ctx.fetch.mockImplementation(async (input, init) => {
+      if (first && String(input instanceof Request ? input.url : input).endsWith('/items')) {
+        first = false
+        return new Response(null, { status: 401 })
+      }
+      return realFetch(input, init)
+    })
+    const response = await ctx.auth.fetchWithAuth(
+      new Request('http://app.test/items', { method: 'PUT' }),
+    )
+    expect(response.status).toBe(200)
+    expect(events.map((e) => e.method)).toEqual(['PUT'])
   })
 
   it('is what useFetchWithAuth() returns inside the app', async () => {
