@@ -84,8 +84,19 @@ describe('route meta', () => {
     await store.login(credentials)
     const failure = await router.push('/admin').catch((e) => e)
     expect(isAuthError(failure, 'forbidden')).toBe(true)
+    expect(failure.message).toMatch(/needs one of the roles admin; the user has user\./)
     expect(onError).toHaveBeenCalledOnce()
     expect(router.currentRoute.value.path).toBe('/')
+  })
+
+  it('says the user has no role at all when that is so', async () => {
+    const nobody = { username: 'nobody', password: 'pw', roles: [] }
+    useFakeServer({ users: [nobody] })
+    const { router, store } = withRouter()
+    await router.isReady()
+    await store.login(nobody)
+    const failure = await router.push('/admin').catch((e) => e)
+    expect(failure.message).toMatch(/the user has none\./)
   })
 
   it('lets a user with the role in, and sends a guest to the login page first', async () => {
@@ -149,6 +160,21 @@ describe('login redirect', () => {
     await store.login(credentials)
     expect(router.currentRoute.value.fullPath).toBe('/')
     expect(safeRedirect(redirect)).toBeNull()
+  })
+
+  it('lands on home for a redirect given twice', async () => {
+    useFakeServer()
+    const { router, store } = withRouter({}, '/')
+    await router.isReady()
+    await router.push({ path: '/login', query: { redirect: ['/dashboard', '/secret'] } })
+    await store.login(credentials)
+    expect(router.currentRoute.value.fullPath).toBe('/')
+  })
+
+  it('decodes three times, as far as a router and a browser ever decode, and keeps deeper encodings as a path', () => {
+    // Four levels of encoding to reach "//": still a same-origin path after three decodes.
+    expect(safeRedirect('/%2525252F%2525252Fevil.example')).toBe('/%2525252F%2525252Fevil.example')
+    expect(safeRedirect('/%25252F%25252Fevil.example')).toBeNull()
   })
 
   it.each(hostile)('lands on home for the raw URL ?redirect=%j', async (redirect) => {
