@@ -55,10 +55,18 @@ function endpoint(option: EndpointOption | undefined, fallback: string | false):
   if (typeof value === 'object') {
     return { url: value.url, method: (value.method ?? 'POST').toUpperCase() }
   }
-  const match = /^([A-Za-z]+)\s+(\S+)$/.exec(value.trim())
-  return match
-    ? { method: match[1]!.toUpperCase(), url: match[2]! }
-    : { method: 'POST', url: value }
+  const text = value.trim()
+  if (!/\s/.test(text)) return { method: 'POST', url: text }
+  const match = /^([A-Za-z]+)\s+(\S+)$/.exec(text)
+  if (!match) {
+    throw new AuthError(
+      'misconfigured',
+      __DEV__
+        ? `The endpoint "${value}" is neither a path nor "METHOD /path". Write it like "POST /auth/login", or as { url, method }.`
+        : '',
+    )
+  }
+  return { method: match[1]!.toUpperCase(), url: match[2]! }
 }
 
 const firstString = (body: any, keys: string[]): unknown =>
