@@ -1141,3 +1141,64 @@ describe('a server slower than its tokens are long', () => {
     expect(server.stats.refreshes).toBe(0) // the real server saw none of these
   })
 })
+
+describe('reading the options and the answers', () => {
+  it.each(['GET /auth/me extra', 'fetch the user'])(
+    'refuses the endpoint %j with misconfigured',
+    (user) => {
+      expect(() => createAuth({ endpoints: { user } })).toThrowError(
+        expect.objectContaining({
+          code: 'misconfigured',
+          message: expect.stringMatching(/METHOD \/path/),
+        }),
+      )
+    },
+  )
+
+  it('reads endpoints with any run of blanks between method and path', async () => {
+    const { server } = useFakeServer()
+    const { store } = setupAuth({
+      restore: false,
+      endpoints: {
+        logout: 'patch /auth/logout',
+        refresh: { url: '/auth/refresh', method: 'patch' },
+        user: 'GET  /auth/me', // any run of blanks between the two
+      },
+    })
+    await store.login(credentials)
+    await store.refresh().catch(() => {})
+    await store.logout().catch(() => {})
+    const methods = server.requests.map((r) => `${r.method} ${r.path}`)
+    expect(methods).toEqual([
+      'POST /auth/login',
+      'GET /auth/me',
+      'PATCH /auth/refresh',
+      'PATCH /auth/logout',
+    ])
+  })
+
+  it('refuses a login answer whose body is null with bad_response', async () => {
+    const { fetch } = useFakeServer()
+    fetch.mockImplementationOnce(async () => json(200, null))
+    const { store } = setupAuth({ restore: false })
+    const error = await store.login(credentials).catch((e) => e)
+    expect(isAuthError(error, 'bad_response')).toBe(true)
+  })
+
+  it.each([
+    ['an opaque token', { token: 'opaque', expires_in: 60 }, []],
+    ['claims without roles', { access_token: jwt({ sub: 'a' }) }, []],
+    [
+      'roles with non-strings',
+      { access_token: jwt({ sub: 'a', roles: ['admin', 5, null] }) },
+      ['admin'],
+    ],
+    ['a role that is not a string', { access_token: jwt({ sub: 'a', role: 5 }) }, []],
+  ])('reads the roles of %s', async (_, answer, roles) => {
+    const { fetch } = useFakeServer()
+    fetch.mockImplementationOnce(async () => json(200, answer))
+    const { store } = setupAuth({ restore: false })
+    await store.login(credentials)
+    expect(store.roles).toEqual(roles)
+  })
+})

@@ -105,4 +105,24 @@ describe('server-side rendering', () => {
     scope.stop()
     await auth.store.logout()
   })
+
+  it('sends an endpoint method outside the six fetch normalizes in upper case', async () => {
+    // fetch, in Node as in a browser, sends "patch" as it is: only DELETE, GET, HEAD, OPTIONS,
+    // POST and PUT are upper-cased for the caller (Fetch standard, "normalize a method").
+    const { fetch } = useFakeServer()
+    const { auth } = setupAuth(
+      {
+        endpoints: {
+          logout: 'patch /auth/logout',
+          refresh: { url: '/auth/refresh', method: 'patch' },
+        },
+      },
+      { ssr: true },
+    )
+    await auth.store.login(credentials)
+    await auth.store.refresh().catch(() => {})
+    await auth.store.logout().catch(() => {})
+    const methods = fetch.mock.calls.map(([input, init]) => `${init?.method} ${String(input)}`)
+    expect(methods).toEqual(['POST /auth/login', 'PATCH /auth/refresh', 'PATCH /auth/logout'])
+  })
 })
