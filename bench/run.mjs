@@ -3,7 +3,8 @@
 // `node bench/run.mjs tabs` (or any of the section names below) runs only those sections and prints
 // their report without writing bench/results.md, which holds full runs only.
 import { spawn } from 'node:child_process'
-import { existsSync, writeFileSync } from 'node:fs'
+import { existsSync, readFileSync, writeFileSync } from 'node:fs'
+import { REPORT, mutationScores, mutationTable } from '../scripts/mutation-score.mjs'
 import os from 'node:os'
 import { fileURLToPath } from 'node:url'
 
@@ -539,6 +540,30 @@ ${table(
 )}
 `
 
+// Not run here (it takes most of an hour): read from the last `npm run test:mutation`.
+const mutationSection = () => {
+  const before = JSON.parse(
+    readFileSync(new URL('./mutation-before.json', import.meta.url), 'utf8'),
+  )
+  const now = existsSync(REPORT) ? mutationScores() : null
+  return `## 6. Mutation score of the tests (issue 15; \`npm run test:mutation\`, not part of this run)
+
+StrykerJS 9 with the vitest runner, perTest coverage, 2 workers; every file of \`src/\` but
+\`devtools.ts\` and \`global.d.ts\`; string-literal mutants excluded. The suites and what they leave
+out: \`vitest.mutation.config.ts\`; every survivor is explained in \`test/MUTANTS.md\`.
+
+Before: ${before.note}
+
+${mutationTable(before)}
+
+${
+  now
+    ? `Now (report of ${now.at.toISOString()}):\n\n${mutationTable(now)}`
+    : 'Now: no report yet (reports/mutation/mutation.json); run `npm run test:mutation`, then the bench.'
+}
+`
+}
+
 const report = [
   header,
   size && sizeSection(),
@@ -548,6 +573,7 @@ const report = [
   memory && memorySection(),
   cleanup && cleanupSection(),
   tabs && tabsSection(tabs),
+  !partial && mutationSection(),
   `## Checks
 
 ${checks.map((c) => `- ${c.ok ? '✓' : '✗'} ${c.text}`).join('\n')}
