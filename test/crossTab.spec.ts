@@ -22,6 +22,7 @@ beforeEach(() => {
 afterEach(() => {
   vi.useRealTimers()
   FakeChannel.latency = 0
+  FakeChannel.lose = null
   Object.defineProperty(navigator, 'locks', { value: undefined, configurable: true })
   const thrown = FakeChannel.thrown.splice(0)
   expect(thrown, 'a channel message handler threw').toEqual([])
@@ -312,6 +313,57 @@ describe('timing across tabs (issue 11)', () => {
     expect(await results).toHaveLength(4)
     expect(server.stats.refreshes).toBe(1)
     expect(new Set(tabs.map((t) => t.store.accessToken)).size).toBe(1)
+  })
+
+  it('asks for the token another tab holds when its message is lost, instead of refreshing again', async () => {
+    const { server } = useFakeServer()
+    const tabs = [tab(), tab()]
+    await tabs[0]!.store.login(credentials)
+    await vi.advanceTimersByTimeAsync(0)
+    FakeChannel.latency = 50
+    // The first token message after the refresh never arrives; the answer to a request does.
+    let lost = 0
+    FakeChannel.lose = (data) => (data as { type: string }).type === 'token' && lost++ === 0
+    server.expireAccessTokens()
+    const results = Promise.all(tabs.map((t) => t.$fetch('/items')))
+    await vi.advanceTimersByTimeAsync(1_000)
+    expect(await results).toHaveLength(2)
+    expect(lost).toBeGreaterThan(1)
+    expect(server.stats.refreshes).toBe(1)
+  })
+
+  it('does not wait for a token another tab holds once it is past use', async () => {
+    const { server } = useFakeServer({ ttl: 60 })
+    const one = tab({ refreshLeeway: 0 })
+    const two = tab({ refreshLeeway: 0 })
+    await one.store.login(credentials)
+    await vi.advanceTimersByTimeAsync(0)
+    // Both tabs hold the same token (one lock name); tab two signs in again on its own, so tab one
+    // sees a newer token held elsewhere, but the tabs lose every message from now on.
+    FakeChannel.lose = () => true
+    await two.store.login(credentials)
+    vi.setSystemTime(Date.now() + 120_000) // every token is past use now
+    const before = server.stats.refreshes
+    const request = one.$fetch('/items')
+    await vi.advanceTimersByTimeAsync(0)
+    // Nothing to wait for: tab one refreshes at once.
+    expect(server.stats.refreshes).toBe(before + 1)
+    await expect(request).resolves.toEqual({ ok: true, path: '/items' })
+  })
+
+  it('does not wait for an older token another tab holds', async () => {
+    const { server } = useFakeServer()
+    const one = tab()
+    const two = tab()
+    FakeChannel.lose = () => true // the tabs hear nothing of each other
+    await two.store.login(credentials) // tab two holds token 1
+    await one.store.login(credentials) // tab one holds token 2, the newest
+    server.expireAccessTokens()
+    const before = server.stats.refreshes
+    const request = one.$fetch('/items')
+    await vi.advanceTimersByTimeAsync(0)
+    expect(server.stats.refreshes).toBe(before + 1)
+    await expect(request).resolves.toEqual({ ok: true, path: '/items' })
   })
 
   it('restores four tabs opened at once with one refresh', async () => {

@@ -153,11 +153,14 @@ export class FakeChannel {
   static latency = 0
   /** What message handlers threw. */
   static thrown: unknown[] = []
+  /** Messages for which it returns true are lost, as when a tab is frozen as they are sent. */
+  static lose: ((data: unknown) => boolean) | null = null
   onmessage: ((event: { data: unknown }) => void) | null = null
   constructor(readonly name: string) {
     FakeChannel.open.add(this)
   }
   postMessage(data: unknown) {
+    if (FakeChannel.lose?.(data)) return
     for (const other of FakeChannel.open) {
       if (other !== this && other.name === this.name) {
         const copy = structuredClone(data)
