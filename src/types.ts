@@ -21,6 +21,10 @@ export type DefaultUser = Record<string, unknown>
  * An auth endpoint: `'METHOD /path'`, a path (POST is assumed), `{ url, method }`, or `false` to
  * disable it. Paths resolve against the page's origin; `baseURL` does not apply to them.
  */
+/**
+ * An auth endpoint: `'METHOD /path'` (or a full URL), a bare path (POST), `{ url, method }`, or
+ * `false` to turn it off. Any other string is `misconfigured`.
+ */
 export type EndpointOption = string | { url: string; method?: string } | false
 
 /** The auth endpoints; see {@link AuthOptions.endpoints}. */
