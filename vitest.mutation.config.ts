@@ -11,6 +11,7 @@ import { BaseSequencer, type TestSpecification } from 'vitest/node'
  * default puts the slowest files first).
  */
 const order = [
+  'policies',
   'ssr',
   'devtools',
   'testing',
