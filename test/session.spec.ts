@@ -1202,3 +1202,58 @@ describe('reading the options and the answers', () => {
     expect(store.roles).toEqual(roles)
   })
 })
+
+describe('the start-up restore, again', () => {
+  it('retries a restore the server answered 503, and not one it answered without a token', async () => {
+    const { server, earlierSession } = useFakeServer()
+    await earlierSession()
+    server.fail('refresh', { status: 503 })
+    const { auth, store } = setupAuth()
+    await auth.ready
+    expect(store.status).toBe('unauthenticated')
+    await vi.advanceTimersByTimeAsync(1_000)
+    expect(store.status).toBe('authenticated')
+  })
+
+  it('does not retry a restore whose answer carried no token', async () => {
+    const { server, fetch, earlierSession } = useFakeServer()
+    await earlierSession()
+    fetch.mockImplementationOnce(async () => json(200, { ok: true }))
+    const { auth, store } = setupAuth()
+    await auth.ready
+    expect(isAuthError(store.error, 'bad_response')).toBe(true)
+    const before = server.requests.length
+    window.dispatchEvent(new Event('focus'))
+    await vi.advanceTimersByTimeAsync(60_000)
+    expect(server.requests.slice(before)).toEqual([])
+  })
+
+  it('restores once, and loads the user once, when the app asks for a restore during the start-up one', async () => {
+    const { server, earlierSession } = useFakeServer()
+    await earlierSession()
+    const { auth, store } = setupAuth({ endpoints: { user: 'GET /auth/me' } })
+    void store.restore()
+    await auth.ready
+    await vi.advanceTimersByTimeAsync(0)
+    expect(server.requests.map((r) => r.path)).toEqual(['/auth/refresh', '/auth/me'])
+  })
+
+  it('keeps a session it holds when restore() is called with restore off', async () => {
+    const { store } = await signedIn()
+    await store.restore()
+    expect(store.status).toBe('authenticated')
+  })
+
+  it('does not spin on a token that lives longer than a timer can wait (2^31 − 1 ms)', async () => {
+    const { server, fetch } = useFakeServer()
+    fetch.mockImplementationOnce(async () =>
+      json(200, { token: 'opaque', expires_in: 60 * 86_400 }),
+    )
+    const { store } = setupAuth({ restore: false, refreshLeeway: 30 })
+    await store.login(credentials)
+    const timers = vi.spyOn(globalThis, 'setTimeout')
+    await vi.advanceTimersByTimeAsync(10_000)
+    expect(timers.mock.calls.length).toBeLessThan(5)
+    expect(server.stats.refreshes).toBe(0)
+  })
+})

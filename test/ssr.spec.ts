@@ -4,7 +4,7 @@
 import { defineComponent, effectScope, h } from 'vue'
 import { renderToString } from 'vue/server-renderer'
 import { createMemoryHistory, createRouter } from 'vue-router'
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import { useAuth, useAuthSocket } from '../src'
 import { credentials, setupAuth, useFakeServer } from './utils'
 
@@ -124,5 +124,18 @@ describe('server-side rendering', () => {
     await auth.store.logout().catch(() => {})
     const methods = fetch.mock.calls.map(([input, init]) => `${init?.method} ${String(input)}`)
     expect(methods).toEqual(['POST /auth/login', 'PATCH /auth/refresh', 'PATCH /auth/logout'])
+  })
+
+  it('arms no timer on a server, where nothing would ever stop it', async () => {
+    vi.useFakeTimers()
+    try {
+      useFakeServer()
+      const { auth } = setupAuth({ refreshLeeway: 30 }, { ssr: true })
+      await auth.store.login(credentials)
+      expect(auth.store.isAuthenticated).toBe(true)
+      expect(vi.getTimerCount()).toBe(0)
+    } finally {
+      vi.useRealTimers()
+    }
   })
 })
