@@ -219,3 +219,28 @@ describe('session end', () => {
     expect(router.currentRoute.value.fullPath).toBe('/login?redirect=/secret')
   })
 })
+
+describe('after login', () => {
+  it('leaves the login page only once login() is done, the user loaded', async () => {
+    const { fetch } = useFakeServer()
+    const me = deferred<Response>()
+    const realFetch = fetch.getMockImplementation()!
+    fetch.mockImplementation(async (input, init) =>
+      String(input).endsWith('/auth/me') ? me.promise : realFetch(input, init),
+    )
+    const { router, store } = withRouter({ endpoints: { user: 'GET /auth/me' } })
+    await router.isReady()
+    await router.push('/login?redirect=/dashboard')
+    const login = store.login(credentials)
+    await flushPromises()
+    expect(store.isAuthenticated).toBe(true)
+    // Signed in, the user still loading: no navigation yet, so the page never shows without it.
+    expect(router.currentRoute.value.path).toBe('/login')
+    me.resolve(
+      await realFetch('/auth/me', { headers: { authorization: `Bearer ${store.accessToken}` } }),
+    )
+    await login
+    expect(router.currentRoute.value.path).toBe('/dashboard')
+    expect(store.user).toMatchObject({ username: 'alice' })
+  })
+})
