@@ -1257,3 +1257,47 @@ describe('the start-up restore, again', () => {
     expect(server.stats.refreshes).toBe(0)
   })
 })
+
+describe('refreshes that must not go', () => {
+  it('ends a body-mode session that holds no refresh token without sending a refresh', async () => {
+    const { server, fetch } = useFakeServer({ refresh: 'body' })
+    const iat = Math.floor(Date.now() / 1000)
+    fetch.mockImplementationOnce(async () =>
+      json(200, { access_token: jwt({ sub: 'alice', iat, exp: iat + 60 }) }),
+    )
+    const { store } = setupAuth({
+      tokens: {
+        refresh: {
+          read: (body: any) => body.refresh_token,
+          send: (token: string) => ({ refresh_token: token }),
+        },
+      },
+    })
+    await store.login(credentials)
+    const error = await store.refresh().catch((e) => e)
+    expect(isAuthError(error, 'session_expired')).toBe(true)
+    expect(error.message).toMatch(/no refresh token in memory/)
+    expect(server.requests.some((r) => r.path === '/auth/refresh')).toBe(false)
+  })
+
+  it('does not send a refresh that waited behind a login when the user logged out meanwhile', async () => {
+    const { server, fetch, store, $fetch } = await signedIn()
+    server.expireAccessTokens()
+    const slowLogin = deferred<Response>()
+    const realFetch = fetch.getMockImplementation()!
+    fetch.mockImplementationOnce(() => slowLogin.promise)
+    const login = store.login(credentials).catch((e) => e)
+    await vi.advanceTimersByTimeAsync(0)
+    const request = $fetch('/a').catch((e) => e) // its 401's refresh waits behind the login
+    await vi.advanceTimersByTimeAsync(0)
+    await store.logout()
+    slowLogin.resolve(
+      await realFetch('/auth/login', { method: 'POST', body: JSON.stringify(credentials) }),
+    )
+    await login
+    expect(isAuthError(await request)).toBe(true)
+    await vi.advanceTimersByTimeAsync(1_000)
+    expect(server.requests.filter((r) => r.path === '/auth/refresh')).toHaveLength(0)
+    expect(store.status).toBe('unauthenticated')
+  })
+})
