@@ -1301,3 +1301,77 @@ describe('refreshes that must not go', () => {
     expect(store.status).toBe('unauthenticated')
   })
 })
+
+describe('a refresh that outlives its session', () => {
+  it('drops a refresh answered after the user logged out: no sign-in again, nothing announced', async () => {
+    const events: string[] = []
+    const { fetch, store } = await signedIn({
+      onEvent: (event) => event.type === 'tab:sent' && events.push(event.message),
+    })
+    const answer = deferred<Response>()
+    const realFetch = fetch.getMockImplementation()!
+    fetch.mockImplementationOnce(async (input, init) => {
+      const response = await realFetch(input, init) // the server rotated and answered
+      await answer.promise // the answer is slow to arrive
+      return response
+    })
+    const refreshed = store.refresh().catch((e) => e)
+    await vi.advanceTimersByTimeAsync(0)
+    await store.logout()
+    events.length = 0 // the logout's own message
+    answer.resolve()
+    expect(isAuthError(await refreshed)).toBe(true)
+    await vi.advanceTimersByTimeAsync(0)
+    expect(store.status).toBe('unauthenticated')
+    expect(store.accessToken).toBeNull()
+    expect(events).toEqual([])
+  })
+
+  it('sends nothing after a backoff the user logged out during', async () => {
+    const { server, store, $fetch } = await signedIn()
+    server.expireAccessTokens()
+    server.fail('refresh', { status: 503 })
+    await $fetch('/a').catch(() => {})
+    const waiting = $fetch('/b').catch((e) => e) // waits out the backoff
+    await vi.advanceTimersByTimeAsync(0)
+    await store.logout()
+    await vi.advanceTimersByTimeAsync(5_000)
+    expect(isAuthError(await waiting)).toBe(true)
+    expect(server.requests.filter((r) => r.path === '/auth/refresh')).toHaveLength(1)
+  })
+
+  it('does not call onSessionExpired for a refresh refused after the user logged out', async () => {
+    const onSessionExpired = vi.fn()
+    const { server, store } = await signedIn({ onSessionExpired })
+    server.fail('refresh', { status: 401, delay: 1_000 })
+    const refreshed = store.refresh().catch((e) => e)
+    await vi.advanceTimersByTimeAsync(0)
+    await store.logout()
+    await vi.advanceTimersByTimeAsync(1_000)
+    await refreshed
+    expect(onSessionExpired).not.toHaveBeenCalled()
+    expect(store.error).toBeNull()
+  })
+
+  it('reports how long each refresh took, to onEvent', async () => {
+    const durations: [string, number][] = []
+    const { server, store } = await signedIn({
+      onEvent: (event) => {
+        if (event.type === 'refresh:success' || event.type === 'refresh:failure')
+          durations.push([event.type, event.duration])
+      },
+    })
+    server.fail('refresh', { delay: 300 })
+    const ok = store.refresh()
+    await vi.advanceTimersByTimeAsync(300)
+    await ok
+    server.fail('refresh', { status: 500, delay: 200 })
+    const failed = store.refresh().catch(() => {})
+    await vi.advanceTimersByTimeAsync(200)
+    await failed
+    expect(durations).toEqual([
+      ['refresh:success', 300],
+      ['refresh:failure', 200],
+    ])
+  })
+})
