@@ -244,3 +244,18 @@ describe('after login', () => {
     expect(store.user).toMatchObject({ username: 'alice' })
   })
 })
+
+describe('signed in by another tab', () => {
+  it('leaves the login page when another tab signs in, also after a login and logout here', async () => {
+    useFakeServer()
+    const one = withRouter()
+    await one.router.isReady()
+    await one.store.login(credentials)
+    await one.store.logout()
+    await one.router.push('/login')
+    const two = setupAuth({ restore: false })
+    await two.store.login(credentials)
+    await vi.waitFor(() => expect(one.router.currentRoute.value.path).toBe('/'))
+    expect(one.store.isAuthenticated).toBe(true)
+  })
+})
