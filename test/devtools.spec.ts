@@ -237,6 +237,23 @@ describe('devtools, requests', () => {
   })
 })
 
+describe('devtools, without a session or tabs', () => {
+  it('shows cross-tab sync as off with crossTab: false, and expiring nothing does nothing', async () => {
+    const { server } = useFakeServer()
+    setupAuth({ restore: false, crossTab: false })
+    await vi.dynamicImportSettled()
+    devtools.state.connect!()
+    expect(inspect().value('Cross-tab', 'enabled')).toBe(false)
+    expect(inspect().value('Cross-tab', 'holds refresh lock')).toBe(false)
+    const actions = Object.fromEntries(
+      devtools.state.inspectors[0].actions.map((a: any) => [a.tooltip, a.action]),
+    )
+    expect(() => actions['Expire the access token locally']()).not.toThrow()
+    await vi.advanceTimersByTimeAsync(0)
+    expect(server.requests).toEqual([])
+  })
+})
+
 describe('devtools, cross-tab', () => {
   beforeEach(() => {
     vi.stubGlobal('BroadcastChannel', FakeChannel)

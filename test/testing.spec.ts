@@ -237,6 +237,20 @@ describe('createTestingAuth', () => {
   })
 })
 
+describe('createTestingAuth, waiting states', () => {
+  it('keeps auth.ready pending for a session seeded as restoring, until the test settles it', async () => {
+    const auth = createTestingAuth({ createSpy: vi.fn, initialState: { status: 'restoring' } })
+    mount(defineComponent({ render: () => h('p') }), { global: { plugins: [createPinia(), auth] } })
+    let ready = false
+    void auth.ready.then(() => (ready = true))
+    await flushPromises()
+    expect(ready).toBe(false)
+    auth.setSession({ user: { name: 'Ada' } })
+    await flushPromises()
+    expect(ready).toBe(true)
+  })
+})
+
 describe('createFakeAuthServer', () => {
   beforeEach(() => {
     vi.useFakeTimers({ now: Date.UTC(2026, 0, 1) })
