@@ -584,6 +584,14 @@ describe('fetchWithAuth', () => {
     expect(events.map((e) => e.method)).toEqual(['PUT'])
   })
 
+  it('is the app’s own with two apps on the page, whichever Pinia is active', async () => {
+    const first = await signedIn()
+    const second = setupAuth({ restore: false }) // its Pinia is the active one now
+    const { useFetchWithAuth } = await import('../src')
+    expect(first.app.runWithContext(() => useFetchWithAuth())).toBe(first.auth.fetchWithAuth)
+    expect(second.app.runWithContext(() => useFetchWithAuth())).toBe(second.auth.fetchWithAuth)
+  })
+
   it('is what useFetchWithAuth() returns inside the app', async () => {
     const { app, auth } = await signedIn()
     const { useFetchWithAuth } = await import('../src')

@@ -1375,3 +1375,14 @@ describe('a refresh that outlives its session', () => {
     ])
   })
 })
+
+describe('the store when signed out', () => {
+  it('has no token, claims, roles or expiry', async () => {
+    const { store } = await signedIn()
+    await store.logout()
+    expect(store.accessToken).toBeNull()
+    expect(store.claims).toBeNull()
+    expect(store.roles).toEqual([])
+    expect(store.expiresAt).toBeNull()
+  })
+})
