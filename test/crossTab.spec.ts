@@ -520,3 +520,46 @@ describe('tokens without an expiry', () => {
     expect(two.store.expiresAt).toBeNull()
   })
 })
+
+describe('token messages that must not win', () => {
+  async function heardToken() {
+    useFakeServer()
+    const one = tab()
+    const two = tab()
+    const outsider = new FakeChannel('vue-refresh-auth:/')
+    const heard: any[] = []
+    outsider.onmessage = ({ data }) => heard.push(data)
+    await one.store.login(credentials)
+    await one.store.refresh()
+    await vi.advanceTimersByTimeAsync(0)
+    const real = heard.findLast((message) => message.type === 'token')
+    const iat = Math.floor(Date.now() / 1000)
+    const other = jwt({ sub: 'alice', iat, exp: iat + 60, jti: 'other' })
+    return { one, two, outsider, real, other }
+  }
+
+  it('keeps its token over an older one from another tab', async () => {
+    const { two, outsider, real, other } = await heardToken()
+    outsider.postMessage({
+      ...real,
+      token: { ...real.token, token: other, seq: real.token.seq - 1 },
+    })
+    await vi.advanceTimersByTimeAsync(0)
+    expect(two.store.accessToken).toBe(real.token.token)
+    outsider.close()
+  })
+
+  it('is not signed in again by a token message once signed out', async () => {
+    const { two, outsider, real, other } = await heardToken()
+    await two.store.logout()
+    await vi.advanceTimersByTimeAsync(0)
+    outsider.postMessage({
+      ...real,
+      token: { ...real.token, token: other, seq: real.token.seq + 5 },
+    })
+    await vi.advanceTimersByTimeAsync(0)
+    expect(two.store.status).toBe('unauthenticated')
+    expect(two.store.accessToken).toBeNull()
+    outsider.close()
+  })
+})
