@@ -563,3 +563,36 @@ describe('token messages that must not win', () => {
     outsider.close()
   })
 })
+
+describe('messages for a session this tab does not have', () => {
+  it('loads the user only for a login, not for every token a refresh hands on', async () => {
+    const { server } = useFakeServer()
+    const options = { endpoints: { user: 'GET /auth/me' } }
+    const one = tab(options)
+    tab(options)
+    await one.store.login(credentials)
+    await vi.advanceTimersByTimeAsync(0)
+    const users = () => server.requests.filter((r) => r.path === '/auth/me').length
+    const before = users()
+    await one.store.refresh()
+    await one.store.refresh()
+    await vi.advanceTimersByTimeAsync(0)
+    expect(users()).toBe(before)
+  })
+
+  it('hears a logout or an expiry elsewhere without an event or an error, when signed out itself', async () => {
+    useFakeServer()
+    const events: string[] = []
+    const one = tab()
+    const two = tab({ onEvent: (event) => event.type === 'logout' && events.push(event.type) })
+    const outsider = new FakeChannel('vue-refresh-auth:/')
+    await vi.advanceTimersByTimeAsync(0)
+    outsider.postMessage({ type: 'logout', everywhere: false })
+    outsider.postMessage({ type: 'expired', reason: 'The refresh was refused.' })
+    await vi.advanceTimersByTimeAsync(0)
+    expect(events).toEqual([])
+    expect(two.store.error).toBeNull()
+    expect(one.store.status).toBe('unauthenticated')
+    outsider.close()
+  })
+})
