@@ -303,6 +303,18 @@ describe('createFakeAuthServer', () => {
     }
   })
 
+  it('knows alice by default, and takes a bearer token only in the exact form', async () => {
+    const server = createFakeAuthServer()
+    server.route('GET', '/api/me', (_request, claims) => ({ sub: claims.sub }))
+    const answer = await (await post(server, '/auth/login', alice)).json()
+    const token = answer.access_token
+    const get = (authorization: string) => server.fetch('/api/me', { headers: { authorization } })
+    expect((await get(`Bearer ${token}`)).status).toBe(200)
+    expect((await get(`bearer  ${token}`)).status).toBe(200) // the scheme in any case, any blanks
+    expect((await get(`Bearer ${token} extra`)).status).toBe(401)
+    expect((await get(`Token Bearer ${token}`)).status).toBe(401)
+  })
+
   it('signs users in with their roles and profile, and refuses a wrong password', async () => {
     const server = createFakeAuthServer({
       users: [{ username: 'ada', password: 'pw', roles: ['admin'], name: 'Ada' }],
