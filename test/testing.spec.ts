@@ -303,6 +303,16 @@ describe('createFakeAuthServer', () => {
     }
   })
 
+  it('serves the page’s origin, with refresh tokens that last a week, by default', async () => {
+    const server = createFakeAuthServer()
+    expect(server.origin).toBe(location.origin)
+    await post(server, '/auth/login', alice)
+    vi.advanceTimersByTime(6 * 86_400_000)
+    expect((await post(server, '/auth/refresh')).status).toBe(200)
+    vi.advanceTimersByTime(7 * 86_400_000 + 1_000)
+    expect((await post(server, '/auth/refresh')).status).toBe(401)
+  })
+
   it('knows alice by default, and takes a bearer token only in the exact form', async () => {
     const server = createFakeAuthServer()
     server.route('GET', '/api/me', (_request, claims) => ({ sub: claims.sub }))
