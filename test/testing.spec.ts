@@ -313,6 +313,12 @@ describe('createFakeAuthServer', () => {
     expect((await post(server, '/auth/refresh')).status).toBe(401)
   })
 
+  it('records a request body that is not JSON as its text', async () => {
+    const server = createFakeAuthServer()
+    await server.fetch('/auth/login', { method: 'POST', body: 'user=alice' })
+    expect(server.requests.at(-1)!.body).toBe('user=alice')
+  })
+
   it('knows alice by default, and takes a bearer token only in the exact form', async () => {
     const server = createFakeAuthServer()
     server.route('GET', '/api/me', (_request, claims) => ({ sub: claims.sub }))
@@ -379,7 +385,9 @@ describe('createFakeAuthServer', () => {
   it('checks a double-submit CSRF header on refresh and logout', async () => {
     const server = createFakeAuthServer({ csrf: { header: 'x-csrf', cookie: 'csrf' } })
     await post(server, '/auth/login', alice)
-    expect((await post(server, '/auth/refresh')).status).toBe(403)
+    const refused = await post(server, '/auth/refresh')
+    expect(refused.status).toBe(403)
+    expect(await refused.json()).toEqual({ error: 'csrf', message: 'CSRF check failed.' })
     const csrf = server.cookies.get('csrf')!
     expect((await post(server, '/auth/refresh', undefined, { 'x-csrf': csrf })).status).toBe(200)
   })
