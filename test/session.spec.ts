@@ -1386,3 +1386,23 @@ describe('the store when signed out', () => {
     expect(store.expiresAt).toBeNull()
   })
 })
+
+describe('against the kit with its options', () => {
+  it('sends the double-submit CSRF header from the cookie the login set', async () => {
+    const { server } = useFakeServer({ csrf: { header: 'x-csrf', cookie: 'csrf' } })
+    const { store } = setupAuth({ restore: false, csrf: { header: 'x-csrf', cookie: 'csrf' } })
+    await store.login(credentials)
+    await store.refresh()
+    expect(server.stats.refreshes).toBe(1)
+    expect(server.requests.at(-1)!.headers.get('x-csrf')).toBe(server.cookies.get('csrf'))
+  })
+
+  it('fails login() with the server’s error when the kit is told to fail it', async () => {
+    const { server } = useFakeServer()
+    server.fail('login', { status: 500 })
+    const { store } = setupAuth({ restore: false })
+    const error = await store.login(credentials).catch((e) => e)
+    expect(isAuthError(error, 'server')).toBe(true)
+    expect(server.stats.logins).toBe(0)
+  })
+})
