@@ -313,6 +313,23 @@ describe('createFakeAuthServer', () => {
     expect((await post(server, '/auth/refresh')).status).toBe(401)
   })
 
+  it('answers the auth endpoints for POST only, and clears the refresh cookie it refused', async () => {
+    const server = createFakeAuthServer()
+    expect((await server.fetch('/auth/login', { method: 'GET' })).status).toBe(404)
+    await post(server, '/auth/login', alice)
+    expect(server.cookies.has('refresh_token')).toBe(true)
+    server.revoke('alice')
+    expect((await post(server, '/auth/refresh')).status).toBe(401)
+    expect(server.cookies.has('refresh_token')).toBe(false)
+  })
+
+  it('keeps the client’s cookies alone for a refused body-mode refresh', async () => {
+    const server = createFakeAuthServer({ refresh: 'body' })
+    server.cookies.set('refresh_token', 'unrelated')
+    expect((await post(server, '/auth/refresh', { refresh_token: 'unknown' })).status).toBe(401)
+    expect(server.cookies.get('refresh_token')).toBe('unrelated')
+  })
+
   it('records a request body that is not JSON as its text', async () => {
     const server = createFakeAuthServer()
     await server.fetch('/auth/login', { method: 'POST', body: 'user=alice' })
