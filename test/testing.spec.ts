@@ -407,6 +407,9 @@ describe('createFakeAuthServer', () => {
     expect(await refused.json()).toEqual({ error: 'csrf', message: 'CSRF check failed.' })
     const csrf = server.cookies.get('csrf')!
     expect((await post(server, '/auth/refresh', undefined, { 'x-csrf': csrf })).status).toBe(200)
+    expect((await post(server, '/auth/logout')).status).toBe(403)
+    const out = await post(server, '/auth/logout', undefined, { 'x-csrf': csrf })
+    expect(await out.json()).toEqual({ ok: true })
   })
 
   it('puts the app’s routes behind the token check, on the test’s clock', async () => {
