@@ -330,6 +330,22 @@ describe('createFakeAuthServer', () => {
     expect(server.cookies.get('refresh_token')).toBe('unrelated')
   })
 
+  it('answers GET /auth/me with the profile for a valid token only, counts it, and no other origin', async () => {
+    const server = createFakeAuthServer({ origin: 'http://api.test' })
+    const { access_token: token } = await (await post(server, '/auth/login', alice)).json()
+    const me = (init: RequestInit = {}) => server.fetch('/auth/me', init)
+    expect((await me()).status).toBe(401)
+    expect(
+      (await me({ method: 'POST', headers: { authorization: `Bearer ${token}` } })).status,
+    ).toBe(404)
+    const ok = await me({ headers: { authorization: `Bearer ${token}` } })
+    expect(await ok.json()).toMatchObject({ username: 'alice', roles: ['user'] })
+    expect(server.stats.apiRequests).toBe(2)
+    const elsewhere = await server.fetch('http://other.test/auth/me')
+    expect(elsewhere.status).toBe(404)
+    expect(await elsewhere.json()).toEqual({ error: 'not_found', message: 'Not http://api.test.' })
+  })
+
   it('records a request body that is not JSON as its text', async () => {
     const server = createFakeAuthServer()
     await server.fetch('/auth/login', { method: 'POST', body: 'user=alice' })
