@@ -346,6 +346,22 @@ describe('createFakeAuthServer', () => {
     expect(await elsewhere.json()).toEqual({ error: 'not_found', message: 'Not http://api.test.' })
   })
 
+  it('routes by method and path, answers 404 for the rest, and fails a route by its path or as api', async () => {
+    const server = createFakeAuthServer()
+    server.route('GET', '/api/items', () => ['a'])
+    const { access_token: token } = await (await post(server, '/auth/login', alice)).json()
+    const call = (method: string) =>
+      server.fetch('/api/items', { method, headers: { authorization: `Bearer ${token}` } })
+    expect(await (await call('GET')).json()).toEqual(['a'])
+    const none = await call('POST')
+    expect(none.status).toBe(404)
+    expect(await none.json()).toEqual({ error: 'not_found', message: 'No route POST /api/items.' })
+    server.fail('/api/items', { status: 500 })
+    expect((await call('GET')).status).toBe(500)
+    server.fail('api', { status: 503 })
+    expect((await call('GET')).status).toBe(503)
+  })
+
   it('records a request body that is not JSON as its text', async () => {
     const server = createFakeAuthServer()
     await server.fetch('/auth/login', { method: 'POST', body: 'user=alice' })
