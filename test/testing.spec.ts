@@ -202,6 +202,24 @@ describe('createTestingAuth', () => {
     expect(wrapper.text()).toBe('home')
   })
 
+  it('takes roles that fit the claims in any order, and no others', () => {
+    const make = (roles: string[]) => () =>
+      createTestingAuth({
+        createSpy: vi.fn,
+        initialState: { claims: { roles: ['a', 'b'] }, roles },
+      })
+    expect(make(['b', 'a'])).not.toThrow()
+    expect(make(['a', 'c'])).toThrowError(/do not fit its claims/)
+    expect(make(['b', 'b'])).toThrowError(/do not fit its claims/)
+    expect(make(['a'])).toThrowError(/do not fit its claims/)
+    expect(() =>
+      createTestingAuth({
+        createSpy: vi.fn,
+        initialState: { claims: { roles: ['b', 'a'] }, roles: ['a', 'b'] },
+      }),
+    ).not.toThrow()
+  })
+
   it('explains roles that do not fit the claims', () => {
     expect(() =>
       createTestingAuth({
