@@ -269,6 +269,68 @@ describe('createTestingAuth, waiting states', () => {
   })
 })
 
+describe('createTestingAuth, its tokens', () => {
+  beforeEach(() => {
+    vi.useFakeTimers({ now: Date.UTC(2026, 0, 1, 12, 0, 0, 500) })
+  })
+  afterEach(() => {
+    vi.useRealTimers()
+  })
+
+  function installed(options: Parameters<typeof createTestingAuth>[0]) {
+    const auth = createTestingAuth({ createSpy: vi.fn, ...options })
+    createApp({}).use(createPinia()).use(auth)
+    return auth
+  }
+
+  it('makes a token for the state: an hour by default, sub from the user, iat and exp in seconds', () => {
+    const now = Date.now()
+    const auth = installed({ initialState: { user: { id: 7 } } })
+    expect(auth.store.expiresAt).toBe(now + 3_600_000)
+    expect(auth.store.claims).toMatchObject({
+      sub: '7',
+      iat: Math.floor(now / 1000),
+      exp: Math.floor((now + 3_600_000) / 1000),
+    })
+    auth.setSession({ user: { username: 'ada', id: 7 } })
+    expect(auth.store.claims).toMatchObject({ sub: 'ada' })
+    auth.setSession({ roles: ['admin'] })
+    expect(auth.store.claims).toMatchObject({ sub: 'test-user', roles: ['admin'] })
+  })
+
+  it('holds the token while refreshing, and sends it', async () => {
+    const auth = installed({ initialState: { status: 'refreshing', user: { id: 1 } } })
+    expect(auth.store.accessToken).not.toBeNull()
+    const seen: (string | null)[] = []
+    vi.stubGlobal('fetch', async (_input: RequestInfo | URL, init?: RequestInit) => {
+      seen.push(new Headers(init?.headers).get('authorization'))
+      return new Response('{}', { headers: { 'content-type': 'application/json' } })
+    })
+    auth.setSession({ user: { id: 1 } })
+    await auth.fetchWithAuth('/api/x')
+    expect(seen).toEqual([`Bearer ${auth.store.accessToken}`])
+  })
+
+  it('answers the session’s own refresh after a 401 with a new token of the same claims and lifetime', async () => {
+    const auth = installed({
+      initialState: { claims: { sub: 'ada', roles: ['admin'] }, expiresAt: Date.now() + 600_000 },
+    })
+    const first = auth.store.accessToken
+    let calls = 0
+    vi.stubGlobal('fetch', async () => new Response(null, { status: ++calls === 1 ? 401 : 200 }))
+    const response = await auth.fetchWithAuth('/api/x')
+    expect(response.status).toBe(200)
+    expect(auth.store.accessToken).not.toBe(first)
+    expect(auth.store.claims).toMatchObject({ sub: 'ada', roles: ['admin'] })
+    const claims = auth.store.claims as { iat: number; exp: number; jti: string }
+    expect(claims.exp - claims.iat).toBe(600)
+    expect(claims.iat).toBe(Math.floor(Date.now() / 1000))
+    expect(claims.jti).toBe('test-1')
+    expect(auth.store.expiresAt).toBeGreaterThan(Date.now() + 590_000)
+    expect(auth.store.expiresAt).toBeLessThanOrEqual(Date.now() + 600_000)
+  })
+})
+
 describe('createFakeAuthServer', () => {
   beforeEach(() => {
     vi.useFakeTimers({ now: Date.UTC(2026, 0, 1) })
