@@ -399,7 +399,9 @@ describe('createFakeAuthServer', () => {
     await post(server, '/auth/login', alice)
     expect(server.cookies.has('refresh_token')).toBe(true)
     server.revoke('alice')
-    expect((await post(server, '/auth/refresh')).status).toBe(401)
+    const refused = await post(server, '/auth/refresh')
+    expect(refused.status).toBe(401)
+    expect(await refused.json()).toMatchObject({ error: 'invalid_grant' })
     expect(server.cookies.has('refresh_token')).toBe(false)
   })
 
