@@ -444,6 +444,38 @@ describe('createFakeAuthServer', () => {
     expect((await call('GET')).status).toBe(503)
   })
 
+  it('revokes per user: logout everywhere and revoke() touch no one else’s sessions or tokens', async () => {
+    const bob = { username: 'bob', password: 'bob-password' }
+    const server = createFakeAuthServer({ users: [{ ...alice }, { ...bob }] })
+    server.route('GET', '/api/me', (_request, claims) => ({ sub: claims.sub }))
+    const bobs = server.client()
+    const bobToken = (await (await post(bobs, '/auth/login', bob)).json()).access_token
+    const phone = server.client()
+    await post(phone, '/auth/login', alice)
+    const aliceToken = (await (await post(server, '/auth/login', alice)).json()).access_token
+    const me = (token: string) =>
+      server.fetch('/api/me', { headers: { authorization: `Bearer ${token}` } })
+    await post(server, '/auth/logout', { everywhere: true })
+    expect((await post(phone, '/auth/refresh')).status).toBe(401) // alice's other session
+    expect((await post(bobs, '/auth/refresh')).status).toBe(200)
+    const fresh = (await (await post(server, '/auth/login', alice)).json()).access_token
+    server.revoke('bob')
+    const refused = await me(bobToken)
+    expect(refused.status).toBe(401)
+    expect(await refused.json()).toMatchObject({ error: 'invalid_token' })
+    expect(refused.headers.get('www-authenticate')).toBe('Bearer error="invalid_token"')
+    expect((await me(aliceToken)).status).toBe(401) // logged out everywhere
+    expect((await me(fresh)).status).toBe(200) // revoking bob left alice alone
+  })
+
+  it('adds Retry-After to a fault only when it is given', async () => {
+    const server = createFakeAuthServer()
+    server.fail('login', { status: 503 })
+    expect((await post(server, '/auth/login', alice)).headers.has('retry-after')).toBe(false)
+    server.fail('login', { status: 503, retryAfter: 5 })
+    expect((await post(server, '/auth/login', alice)).headers.get('retry-after')).toBe('5')
+  })
+
   it('records a request body that is not JSON as its text', async () => {
     const server = createFakeAuthServer()
     await server.fetch('/auth/login', { method: 'POST', body: 'user=alice' })
