@@ -468,6 +468,27 @@ describe('createFakeAuthServer', () => {
     expect((await me(fresh)).status).toBe(200) // revoking bob left alice alone
   })
 
+  it('answers a fault with its body, a default error body from 400 up, and an empty one below', async () => {
+    const server = createFakeAuthServer()
+    server.fail('login', { status: 500, body: { error: 'mine' } })
+    expect(await (await post(server, '/auth/login', alice)).json()).toEqual({ error: 'mine' })
+    server.fail('login', { status: 400 })
+    expect(await (await post(server, '/auth/login', alice)).json()).toEqual({
+      error: 'unavailable',
+      message: 'Injected fault: HTTP 400.',
+    })
+    server.fail('login', { status: 202 })
+    expect(await (await post(server, '/auth/login', alice)).json()).toEqual({})
+  })
+
+  it('reads a JSON body that is not an object as none', async () => {
+    const server = createFakeAuthServer()
+    expect((await server.fetch('/auth/login', { method: 'POST', body: '"alice"' })).status).toBe(
+      401,
+    )
+    expect((await server.fetch('/auth/login', { method: 'POST', body: 'null' })).status).toBe(401)
+  })
+
   it('adds Retry-After to a fault only when it is given', async () => {
     const server = createFakeAuthServer()
     server.fail('login', { status: 503 })
