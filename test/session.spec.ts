@@ -1308,7 +1308,7 @@ describe('a refresh that outlives its session', () => {
     const { fetch, store } = await signedIn({
       onEvent: (event) => event.type === 'tab:sent' && events.push(event.message),
     })
-    const answer = deferred<Response>()
+    const answer = deferred()
     const realFetch = fetch.getMockImplementation()!
     fetch.mockImplementationOnce(async (input, init) => {
       const response = await realFetch(input, init) // the server rotated and answered
