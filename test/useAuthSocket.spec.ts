@@ -263,15 +263,15 @@ describe('reconnecting through trouble', () => {
   })
 
   it('retries a reconnect whose refresh got no answer, and connects once the server is back', async () => {
-    const { server, store } = await connected()
+    const { server, store } = await connected({ backoff: () => 1000 })
     last().accept()
     // The token is known to be expired: the reconnect refreshes first, and that refresh is lost.
     vi.setSystemTime(store.expiresAt! + 1_000)
     server.fail('refresh', { drop: true })
     last().serverClose(1006)
-    await vi.advanceTimersByTimeAsync(1_000)
+    await vi.advanceTimersByTimeAsync(1_500) // the first reconnect: its refresh is dropped
     expect(FakeSocket.all).toHaveLength(1)
-    await vi.advanceTimersByTimeAsync(10_000)
+    await vi.advanceTimersByTimeAsync(5_000) // the next one, a second later, gets through
     expect(server.stats.refreshes).toBeGreaterThan(0)
     expect(FakeSocket.all).toHaveLength(2)
     expect(last().token).toBe(store.accessToken)
