@@ -13,6 +13,26 @@ afterEach(() => {
   vi.useRealTimers()
 })
 
+/** Body mode as an app configures it: the refresh token read from and sent in the JSON body. */
+const bodyTokens = {
+  refresh: {
+    read: (body: any) => body.refresh_token,
+    send: (token: string) => ({ refresh_token: token }),
+  },
+}
+
+/** Body mode, signed in with a login answer that carried no refresh token. */
+async function bodyModeWithoutRefreshToken() {
+  const fake = useFakeServer({ refresh: 'body' })
+  const iat = Math.floor(Date.now() / 1000)
+  fake.fetch.mockImplementationOnce(async () =>
+    json(200, { access_token: jwt({ sub: 'alice', iat, exp: iat + 60 }) }),
+  )
+  const ctx = setupAuth({ tokens: bodyTokens })
+  await ctx.store.login(credentials)
+  return { ...fake, ...ctx }
+}
+
 async function signedIn(options: Parameters<typeof setupAuth>[0] = {}, ttl = 60) {
   const server = useFakeServer({ ttl })
   const ctx = setupAuth({ restore: false, ...options })
@@ -804,13 +824,6 @@ describe('options as an app writes them', () => {
 })
 
 describe('what else an app relies on', () => {
-  const bodyTokens = {
-    refresh: {
-      read: (body: any) => body.refresh_token,
-      send: (token: string) => ({ refresh_token: token }),
-    },
-  }
-
   it('fails login() with misconfigured, sending nothing, when endpoints.login is false', async () => {
     const { fetch } = useFakeServer()
     const { store } = setupAuth({ restore: false, endpoints: { login: false } })
@@ -1079,21 +1092,8 @@ describe('the user endpoint, logout and restore', () => {
   })
 
   it('sends no logout request in body mode when it holds no refresh token', async () => {
-    const { server, fetch } = useFakeServer({ refresh: 'body' })
-    const iat = Math.floor(Date.now() / 1000)
     // A login answer without a refresh token: there is nothing for the server to revoke.
-    fetch.mockImplementationOnce(async () =>
-      json(200, { access_token: jwt({ sub: 'alice', iat, exp: iat + 60 }) }),
-    )
-    const { store } = setupAuth({
-      tokens: {
-        refresh: {
-          read: (body: any) => body.refresh_token,
-          send: (token: string) => ({ refresh_token: token }),
-        },
-      },
-    })
-    await store.login(credentials)
+    const { server, store } = await bodyModeWithoutRefreshToken()
     await store.logout()
     expect(server.requests.some((r) => r.path === '/auth/logout')).toBe(false)
   })
@@ -1260,20 +1260,7 @@ describe('the start-up restore, again', () => {
 
 describe('refreshes that must not go', () => {
   it('ends a body-mode session that holds no refresh token without sending a refresh', async () => {
-    const { server, fetch } = useFakeServer({ refresh: 'body' })
-    const iat = Math.floor(Date.now() / 1000)
-    fetch.mockImplementationOnce(async () =>
-      json(200, { access_token: jwt({ sub: 'alice', iat, exp: iat + 60 }) }),
-    )
-    const { store } = setupAuth({
-      tokens: {
-        refresh: {
-          read: (body: any) => body.refresh_token,
-          send: (token: string) => ({ refresh_token: token }),
-        },
-      },
-    })
-    await store.login(credentials)
+    const { server, store } = await bodyModeWithoutRefreshToken()
     const error = await store.refresh().catch((e) => e)
     expect(isAuthError(error, 'session_expired')).toBe(true)
     expect(error.message).toMatch(/no refresh token in memory/)
