@@ -41,6 +41,7 @@ export default defineConfig(({ mode }) => ({
           name: 'unit',
           include: ['test/**/*.spec.ts'],
           exclude: [...configDefaults.exclude, 'test/browser/**'],
+          setupFiles: ['test/setup.ts'],
         },
       },
       {

@@ -2,7 +2,7 @@ import { UnsecuredJWT } from 'jose'
 import { createPinia } from 'pinia'
 import { createApp, createSSRApp, defineComponent, h, type App } from 'vue'
 import { RouterView } from 'vue-router'
-import { afterEach, vi } from 'vitest'
+import { vi } from 'vitest'
 import { createAuth, type AuthOptions } from '../src'
 import { createFakeAuthServer, type FakeAuthServerOptions, type FakeClient } from '../src/testing'
 
@@ -100,12 +100,16 @@ export function useFakeServer({
 }
 
 const mounted = new Set<App>()
-afterEach(() => {
-  // Unmounting stops each session's timers and window listeners, so tests cannot leak into others.
-  // (A test may have unmounted its app already.)
+/**
+ * Unmounts every app `setupAuth` mounted, which stops each session's timers and window listeners,
+ * so tests cannot leak into others (a test may have unmounted its app already). `test/setup.ts`
+ * calls it after each test: a hook registered here would run only in the first file that imports
+ * this module when files share a worker (`isolate: false`, as the mutation run does).
+ */
+export function unmountAll() {
   for (const app of mounted) if (app._container) app.unmount()
   mounted.clear()
-})
+}
 
 /**
  * A real Vue app with a real Pinia and the plugin installed, mounted when there is a DOM and
