@@ -73,6 +73,26 @@ describe('createTestingAuth', () => {
     expect(server.stats.logins).toBe(1)
   })
 
+  it('restores from the fake server’s refresh cookie when the test calls restore() with stubActions: false', async () => {
+    const server = createFakeAuthServer()
+    vi.stubGlobal('fetch', server.fetch)
+    // An earlier visit signed in: the refresh cookie is in the (one) browser's jar.
+    await server.fetch('/auth/login', {
+      method: 'POST',
+      body: JSON.stringify({ username: 'alice', password: 'alice-password' }),
+    })
+    const auth = createTestingAuth({ stubActions: false, createSpy: vi.fn })
+    createApp({ render: () => null })
+      .use(createPinia())
+      .use(auth)
+    // Nothing restores by itself.
+    expect(auth.store.status).toBe('unauthenticated')
+    expect(server.stats.refreshes).toBe(0)
+    await auth.store.restore()
+    expect(auth.store.isAuthenticated).toBe(true)
+    expect(server.stats.refreshes).toBe(1)
+  })
+
   it('lends its token to every door, for allowed origins only', async () => {
     const fetch = vi.fn(
       async () => new Response('{}', { headers: { 'content-type': 'application/json' } }),

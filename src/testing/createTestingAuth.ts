@@ -96,7 +96,9 @@ export function createTestingAuth<TClaims = DefaultClaims, TUser = DefaultUser>(
   const resolved = resolveOptions<TClaims, TUser>({
     ...authOptions,
     crossTab: false,
-    restore: false,
+    // Nothing restores by itself (the plugin never starts the session, see createPlugin below),
+    // but with stubActions: false a test's own store.restore() does restore, from the cookie.
+    restore: true,
     devtools: false,
     // No timer: a test moves time and the session itself.
     refreshLeeway: 0,
