@@ -148,6 +148,28 @@ describe('cross-tab sync', () => {
     expect(server.stats.refreshes).toBeLessThanOrEqual(1)
   })
 
+  it('keeps the token another tab handed over when its own restore fails afterwards', async () => {
+    const { server } = useFakeServer()
+    const one = tab()
+    await one.store.login(credentials)
+    await vi.advanceTimersByTimeAsync(0)
+    // The new tab's restore is on its way when the live tab's token arrives; then it fails.
+    // (Without Web Locks: with them, the new tab would see the live tab's token held and wait
+    // for it instead of sending a refresh at all.)
+    Object.defineProperty(navigator, 'locks', { value: undefined, configurable: true })
+    FakeChannel.latency = 50
+    server.fail('refresh', { status: 503, delay: 200 })
+    const two = setupAuth()
+    await vi.advanceTimersByTimeAsync(100)
+    expect(two.store.accessToken).toBe(one.store.accessToken)
+    await vi.advanceTimersByTimeAsync(200)
+    await two.auth.ready
+    // Its refresh was sent, and answered 503.
+    expect(server.requests.filter((r) => r.path === '/auth/refresh')).toHaveLength(1)
+    expect(two.store.status).toBe('authenticated')
+    expect(two.store.isAuthenticated).toBe(true)
+  })
+
   it('is not signed back in by a token from a refresh that raced its logout', async () => {
     useFakeServer()
     const one = tab()
@@ -577,6 +599,33 @@ describe('messages for a session this tab does not have', () => {
     await one.store.refresh()
     await one.store.refresh()
     await vi.advanceTimersByTimeAsync(0)
+    expect(users()).toBe(before)
+  })
+
+  it('does not load the user again for each token from a tab whose own user load failed', async () => {
+    const { server, fetch } = useFakeServer()
+    // A login answer without the user, as in the test above, and the profile's first load fails.
+    const realFetch = fetch.getMockImplementation()!
+    fetch.mockImplementationOnce(async (input, init) => {
+      const { user: _, ...body } = await (await realFetch(input, init)).json()
+      return json(200, body)
+    })
+    server.fail('user', { status: 403 })
+    const options = { endpoints: { user: 'GET /auth/me' } }
+    const one = tab(options)
+    const two = tab(options)
+    await one.store.login(credentials)
+    await vi.advanceTimersByTimeAsync(0)
+    // The tab that heard of the login loaded the profile first, and that load was refused.
+    expect(two.store.user).toBeNull()
+    expect(one.store.user).toMatchObject({ username: 'alice' })
+    const users = () => server.requests.filter((r) => r.path === '/auth/me').length
+    const before = users()
+    await two.store.refresh()
+    await two.store.refresh()
+    await vi.advanceTimersByTimeAsync(0)
+    expect(one.store.accessToken).toBe(two.store.accessToken)
+    expect(one.store.user).toMatchObject({ username: 'alice' })
     expect(users()).toBe(before)
   })
 

@@ -259,3 +259,17 @@ describe('signed in by another tab', () => {
     expect(one.store.isAuthenticated).toBe(true)
   })
 })
+
+describe('after the app unmounts', () => {
+  it('leaves its router alone: a later login through the store does not navigate it', async () => {
+    useFakeServer()
+    const { router, store, unmount, rendered } = withRouter({ restore: false }, '/')
+    await router.isReady()
+    await router.push('/login')
+    unmount()
+    await store.login(credentials)
+    await flushPromises()
+    expect(store.isAuthenticated).toBe(true)
+    expect(rendered).toEqual(['/', '/login'])
+  })
+})

@@ -799,6 +799,38 @@ describe('options as an app writes them', () => {
     expect(store.expiresAt! - Date.now()).toBeGreaterThan(58_000)
   })
 
+  it.each([true, [], {}, 'soon'])(
+    'ignores an expires_in that is no number of seconds (%j), and uses the JWT exp',
+    async (expiresIn) => {
+      const { fetch } = useFakeServer()
+      const iat = Math.floor(Date.now() / 1000)
+      fetch.mockImplementationOnce(async () =>
+        json(200, { access_token: jwt({ iat, exp: iat + 60 }), expires_in: expiresIn }),
+      )
+      const { store } = setupAuth({ restore: false })
+      await store.login(credentials)
+      expect(store.expiresAt! - Date.now()).toBeGreaterThan(58_000)
+      expect(store.expiresAt! - Date.now()).toBeLessThanOrEqual(60_000)
+    },
+  )
+
+  it.each([
+    ['a number', '123'],
+    ['a string', '"admin"'],
+    ['null', 'null'],
+  ])('takes a JWT whose payload is %s, not an object, as an opaque token', async (_, payload) => {
+    const { fetch } = useFakeServer()
+    const encode = (text: string) => Buffer.from(text).toString('base64url')
+    const token = `${encode('{"alg":"none"}')}.${encode(payload)}.`
+    fetch.mockImplementationOnce(async () => json(200, { access_token: token, expires_in: 60 }))
+    const { store } = setupAuth({ restore: false })
+    await store.login(credentials)
+    expect(store.accessToken).toBe(token)
+    expect(store.claims).toBeNull()
+    expect(store.roles).toEqual([])
+    expect(store.expiresAt).toBe(Date.now() + 60_000)
+  })
+
   it('ends a hanging refresh one second before another tab may take the lock, and retries', async () => {
     // With crossTab.lockTimeout 5 s, a refresh that never answers is aborted after 4 s: the
     // lock this tab holds is never stolen while its refresh could still rotate the cookie.
@@ -1139,6 +1171,48 @@ describe('a server slower than its tokens are long', () => {
     await vi.advanceTimersByTimeAsync(20_000)
     expect(refreshes).toBe(2)
     expect(server.stats.refreshes).toBe(0) // the real server saw none of these
+  })
+
+  /**
+   * Signs in, then answers every refresh at once with `answers(n)` for the n-th refresh, or, past
+   * the list, a 60 s JWT issued 50 s ago (a token cache in front of the issuer): 10 s to live,
+   * many round trips, but less than a quarter of its life. The Date header tells a token issued
+   * long ago from a client clock that is off.
+   */
+  async function cachedTokens(answers: Record<string, unknown>[] = []) {
+    const { fetch } = useFakeServer()
+    const { store } = setupAuth({ restore: false, refreshLeeway: 30 })
+    await store.login(credentials) // a 60 s token
+    const counter = { refreshes: 0 }
+    const realFetch = fetch.getMockImplementation()!
+    fetch.mockImplementation(async (input, init) => {
+      if (!String(input).endsWith('/auth/refresh')) return realFetch(input, init)
+      const n = counter.refreshes++
+      const iat = Math.floor(Date.now() / 1000) - 50
+      const body = answers[n] ?? { access_token: jwt({ sub: 'alice', iat, exp: iat + 60, n }) }
+      return json(200, body, { date: new Date().toUTCString() })
+    })
+    return { store, counter }
+  }
+
+  it('refreshes at once after a JWT handed out with less than a quarter of its life left, but does not loop on a run of them', async () => {
+    const { store, counter } = await cachedTokens()
+    await store.refresh()
+    await vi.advanceTimersByTimeAsync(100)
+    expect(counter.refreshes).toBe(2)
+    await vi.advanceTimersByTimeAsync(5_000)
+    expect(counter.refreshes).toBe(2)
+    expect(store.isAuthenticated).toBe(true)
+  })
+
+  it('counts a token without an expiry as none of that run: the short one after it is still refreshed at once', async () => {
+    const { store, counter } = await cachedTokens([{ access_token: 'opaque-without-expiry' }])
+    await store.refresh()
+    expect(store.expiresAt).toBeNull()
+    await store.refresh()
+    expect(counter.refreshes).toBe(2)
+    await vi.advanceTimersByTimeAsync(100)
+    expect(counter.refreshes).toBe(3)
   })
 })
 
