@@ -170,6 +170,24 @@ describe('cross-tab sync', () => {
     expect(two.store.isAuthenticated).toBe(true)
   })
 
+  it('tries no restore on focus after a session it heard of from another tab ended', async () => {
+    const { server } = useFakeServer()
+    // With start-up restores (no session yet: both find none).
+    const one = setupAuth()
+    const two = setupAuth()
+    await Promise.all([one.auth.ready, two.auth.ready])
+    await one.store.login(credentials)
+    await vi.advanceTimersByTimeAsync(0)
+    expect(two.store.isAuthenticated).toBe(true)
+    await one.store.logout()
+    await vi.advanceTimersByTimeAsync(0)
+    expect(two.store.status).toBe('unauthenticated')
+    const before = server.requests.length
+    window.dispatchEvent(new Event('focus'))
+    await vi.advanceTimersByTimeAsync(60_000)
+    expect(server.requests.slice(before)).toEqual([])
+  })
+
   it('is not signed back in by a token from a refresh that raced its logout', async () => {
     useFakeServer()
     const one = tab()
@@ -510,6 +528,26 @@ describe('messages from other scripts of the origin', () => {
   })
 })
 
+describe('Web Locks of other scripts of the origin', () => {
+  it('does not take a lock of another script for a token held in another tab', async () => {
+    const { server } = useFakeServer()
+    const one = tab()
+    await one.store.login(credentials)
+    // Another script holds a lock whose name is as long as this library's token-lock prefix and
+    // ends in what would read as a newer token's number and expiry.
+    const prefix = 'vue-refresh-auth:/:refresh:holds:'
+    const foreign = `${'my-app:offline-sync:queue'.padEnd(prefix.length, '-')}99:${Date.now() + 3_600_000}`
+    void locks.request(foreign, { mode: 'shared' }, () => new Promise(() => {}))
+    await vi.advanceTimersByTimeAsync(0)
+    server.expireAccessTokens()
+    const request = one.$fetch('/items')
+    // It refreshes at once instead of waiting for a token no tab will send.
+    await vi.advanceTimersByTimeAsync(100)
+    expect(server.stats.refreshes).toBe(1)
+    await expect(request).resolves.toEqual({ ok: true, path: '/items' })
+  })
+})
+
 describe('the user across tabs', () => {
   it('loads the user in a tab that hears of a login announced before the user was loaded', async () => {
     const { server, fetch } = useFakeServer()
@@ -595,7 +633,9 @@ describe('messages for a session this tab does not have', () => {
     await one.store.login(credentials)
     await vi.advanceTimersByTimeAsync(0)
     const users = () => server.requests.filter((r) => r.path === '/auth/me').length
+    // The login message carried the user: only the tab that signed in loaded it.
     const before = users()
+    expect(before).toBe(1)
     await one.store.refresh()
     await one.store.refresh()
     await vi.advanceTimersByTimeAsync(0)

@@ -367,6 +367,15 @@ describe('createFakeAuthServer', () => {
     })
   const alice = { username: 'alice', password: 'alice-password' }
 
+  it('forgets the faults still queued when the stats are reset', async () => {
+    const server = createFakeAuthServer()
+    server.fail('login', { status: 503, times: 2 })
+    expect((await post(server, '/auth/login', alice)).status).toBe(503)
+    server.resetStats()
+    expect((await post(server, '/auth/login', alice)).status).toBe(200)
+    expect(server.stats.logins).toBe(1)
+  })
+
   it('gives a user without roles the role user, and reads a body that is not JSON as empty', async () => {
     const server = createFakeAuthServer({ users: [{ username: 'bo', password: 'pw' }] })
     const answer = await (
