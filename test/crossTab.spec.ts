@@ -9,6 +9,7 @@ import {
   jwt,
   setupAuth,
   useFakeServer,
+  withoutGlobal,
 } from './utils'
 
 let locks: ReturnType<typeof createLockManager>
@@ -201,7 +202,7 @@ describe('cross-tab sync', () => {
   })
 
   it('falls back to in-tab single-flight without BroadcastChannel or Web Locks', async () => {
-    vi.stubGlobal('BroadcastChannel', undefined)
+    withoutGlobal('BroadcastChannel')
     Object.defineProperty(navigator, 'locks', { value: undefined, configurable: true })
     const { server } = useFakeServer()
     const { store, $fetch } = tab()

@@ -548,6 +548,8 @@ describe('misconfiguration', () => {
   it.each([
     ['an empty body', ''],
     ['a number as message', { message: 42 }],
+    ['a JSON number', 42],
+    ['JSON true', true],
   ])('quotes nothing from %s', async (_, body) => {
     const { fetch } = useFakeServer()
     fetch.mockImplementationOnce(async () =>
@@ -557,6 +559,80 @@ describe('misconfiguration', () => {
     const error = await store.login(credentials).catch((e) => e)
     expect(isAuthError(error, 'invalid_credentials')).toBe(true)
     expect(error.message).not.toContain('The server said')
+  })
+
+  // What a developer reads in store.error (development builds): what happened, and what to do.
+  it.each([
+    [
+      'login',
+      'no answer',
+      { drop: true },
+      'network',
+      /login request got no response.*Check the connection/,
+    ],
+    [
+      'refresh',
+      'no answer',
+      { drop: true },
+      'network',
+      /refresh request got no response.*session is kept and the refresh is retried/,
+    ],
+    [
+      'refresh',
+      '503',
+      { status: 503 },
+      'server',
+      /refresh endpoint answered 503\..*session is kept; it is retried with backoff/,
+    ],
+    [
+      'refresh',
+      '429',
+      { status: 429 },
+      'server',
+      /answered 429\..*session is kept; it is retried with backoff/,
+    ],
+    ['refresh', '500', { status: 500 }, 'server', /answered 500\..*session is kept; it is retried/],
+    [
+      'refresh',
+      '404',
+      { status: 404 },
+      'server',
+      /refresh endpoint answered 404\..*Check that endpoints\.refresh points at the right URL and method/,
+    ],
+    [
+      'login',
+      '401',
+      { status: 401 },
+      'invalid_credentials',
+      /login request was rejected \(401\)\..*Check the credentials and try again/,
+    ],
+    [
+      'refresh',
+      '401',
+      { status: 401 },
+      'session_expired',
+      /refresh request was rejected \(401\)\..*The session has ended; sign in again/,
+    ],
+    [
+      'user',
+      '403',
+      { status: 403 },
+      'unauthorized',
+      /user request was rejected \(403\)\..* Sign in again\./,
+    ],
+  ] as const)('says what to do when the %s request gets %s', async (what, _, fault, code, says) => {
+    const { server, store } = await signedIn({ endpoints: { user: 'GET /auth/me' } })
+    // A failed user load is reported by the login that makes it.
+    if (what === 'refresh') {
+      server.fail(what, fault)
+      await store.refresh().catch(() => {})
+    } else {
+      await store.logout()
+      server.fail(what, fault)
+      await store.login(credentials).catch(() => {})
+    }
+    expect(store.error?.code).toBe(code)
+    expect(store.error?.message).toMatch(says)
   })
 
   it('rejects a negative refreshLeeway with a clear message', () => {

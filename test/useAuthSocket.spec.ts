@@ -2,7 +2,7 @@
 import { effectScope, nextTick } from 'vue'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { useAuthSocket, type UseAuthSocketOptions } from '../src'
-import { credentials, setupAuth, useFakeServer } from './utils'
+import { credentials, setupAuth, useFakeServer, withoutGlobal } from './utils'
 
 /** A WebSocket stand-in the test opens and closes by hand. */
 class FakeSocket {
@@ -211,8 +211,8 @@ describe('useAuthSocket', () => {
     expect(last().closedWith).toBe(1000)
   })
 
-  it('does nothing where there is no WebSocket (SSR)', async () => {
-    vi.stubGlobal('WebSocket', undefined)
+  it('does nothing where there is no WebSocket (SSR, Node 20)', async () => {
+    withoutGlobal('WebSocket')
     const { socket } = await connected()
     expect(socket.status.value).toBe('CLOSED')
   })

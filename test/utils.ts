@@ -2,7 +2,7 @@ import { UnsecuredJWT } from 'jose'
 import { createPinia } from 'pinia'
 import { createApp, createSSRApp, defineComponent, h, type App } from 'vue'
 import { RouterView } from 'vue-router'
-import { vi } from 'vitest'
+import { onTestFinished, vi } from 'vitest'
 import { createAuth, type AuthOptions } from '../src'
 import { createFakeAuthServer, type FakeAuthServerOptions, type FakeClient } from '../src/testing'
 
@@ -184,6 +184,19 @@ export class FakeChannel {
   close() {
     FakeChannel.open.delete(this)
   }
+}
+
+/**
+ * Removes a global for the rest of the test, as in a browser that lacks the API (BroadcastChannel
+ * before Safari 15.4, WebSocket in Node 20): not declared at all, which `vi.stubGlobal(name,
+ * undefined)` is not.
+ */
+export function withoutGlobal(name: string) {
+  const descriptor = Object.getOwnPropertyDescriptor(globalThis, name)
+  delete (globalThis as Record<string, unknown>)[name]
+  onTestFinished(() => {
+    if (descriptor) Object.defineProperty(globalThis, name, descriptor)
+  })
 }
 
 /** Lets pending promise callbacks run (fake timers do not advance microtasks by themselves). */
