@@ -106,6 +106,13 @@ describe('expiry estimate', () => {
     expect(combineOffsets(old, fresh)).toEqual({ lo: -500, hi: 500, at: 1_000_000 })
   })
 
+  it('keeps evidence that agrees on a single moment, as an interval of no width', () => {
+    // Answers that bracket the offset from both sides, meeting exactly at 200 ms.
+    const one = { lo: 200, hi: 900, at: 1_000 }
+    const two = { lo: -400, hi: 200, at: 1_000 }
+    expect(combineOffsets(one, two)).toEqual({ lo: 200, hi: 200, at: 1_000 })
+  })
+
   it('comes to the same estimate whichever order the evidence arrives in', () => {
     // A tab's message can carry evidence older than what this tab has already seen.
     const old = { lo: 0, hi: 10, at: 0 }

@@ -218,6 +218,62 @@ describe('useAuthSocket', () => {
   })
 })
 
+describe('what the app asked for', () => {
+  it('waits for open() with immediate: false, also across a refresh', async () => {
+    const { socket, store } = await connected({ immediate: false })
+    expect(FakeSocket.all).toHaveLength(0)
+    await store.refresh()
+    await vi.advanceTimersByTimeAsync(0)
+    expect(FakeSocket.all).toHaveLength(0)
+    socket.open()
+    await vi.advanceTimersByTimeAsync(0)
+    expect(FakeSocket.all).toHaveLength(1)
+    expect(last().token).toBe(store.accessToken)
+  })
+
+  it('stays closed after close(), through a refresh and a new login, until open()', async () => {
+    const { socket, store } = await connected()
+    last().accept()
+    socket.close()
+    await store.refresh()
+    await vi.advanceTimersByTimeAsync(0)
+    await store.logout()
+    await store.login(credentials)
+    await vi.advanceTimersByTimeAsync(60_000)
+    expect(FakeSocket.all).toHaveLength(1)
+    expect(socket.status.value).toBe('CLOSED')
+    socket.open()
+    await vi.advanceTimersByTimeAsync(0)
+    expect(FakeSocket.all).toHaveLength(2)
+  })
+
+  it('counts auth closes among the reconnects in a row, and gives up when they are used up', async () => {
+    // The server closes each socket before it opens: with 4001 (refresh, then reconnect), once
+    // with 1006 (reconnect after the backoff), then 4001 again.
+    const { server } = await connected({ maxReconnects: 2, backoff: () => 100 })
+    for (const code of [4001, 1006, 4001, 4001, 4001]) {
+      last().serverClose(code)
+      await vi.advanceTimersByTimeAsync(100)
+    }
+    expect(FakeSocket.all).toHaveLength(3)
+    expect(server.stats.refreshes).toBe(1)
+  })
+
+  it('leaves no timer behind where there is no WebSocket', async () => {
+    withoutGlobal('WebSocket')
+    useFakeServer()
+    const { store } = setupAuth({ restore: false, refreshLeeway: 0 })
+    await store.login(credentials)
+    const timers = vi.getTimerCount()
+    const scope = effectScope()
+    const socket = scope.run(() => useAuthSocket('/ws'))!
+    await vi.advanceTimersByTimeAsync(0)
+    expect(socket.status.value).toBe('CLOSED')
+    expect(vi.getTimerCount()).toBe(timers)
+    scope.stop()
+  })
+})
+
 describe('found in review', () => {
   it('starts over after a new login: reconnect attempts reset, nothing queued for the previous user', async () => {
     const { socket, store } = await connected({ maxReconnects: 1, backoff: () => 100 })
