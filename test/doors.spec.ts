@@ -160,6 +160,16 @@ describe.each(doors)('$name', (door) => {
       else expect(local.status).toBe(401)
     })
 
+    it('joins the caller’s own headers, to the page origin and to any other', async () => {
+      const ctx = await signedIn()
+      ok(await door.send(ctx, '/items', { headers: { 'x-trace': '7' } }))
+      ok(await door.send(ctx, 'https://cdn.example/thing.json', { headers: { 'x-trace': '8' } }))
+      const [items, cdn] = ctx.server.requests.slice(-2)
+      expect(items!.headers.get('x-trace')).toBe('7')
+      expect(authorization(items)).toBe(`Bearer ${ctx.store.accessToken}`)
+      expect(cdn!.headers.get('x-trace')).toBe('8')
+    })
+
     it('cannot be switched off per call', async () => {
       const ctx = await signedIn()
       ok(await door.sendWithoutAuth(ctx, '/items'))

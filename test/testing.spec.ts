@@ -93,6 +93,29 @@ describe('createTestingAuth', () => {
     expect(server.stats.refreshes).toBe(1)
   })
 
+  it('retries a refresh that failed on a 5xx on the backoff timer, as the app does, with stubActions: false', async () => {
+    vi.useFakeTimers({ now: Date.UTC(2026, 0, 1) })
+    try {
+      const server = createFakeAuthServer()
+      vi.stubGlobal('fetch', server.fetch)
+      const auth = createTestingAuth({ stubActions: false, createSpy: vi.fn })
+      createApp({ render: () => null })
+        .use(createPinia())
+        .use(auth)
+      await auth.store.login({ username: 'alice', password: 'alice-password' })
+      server.fail('refresh', { status: 503 })
+      await auth.store.refresh().catch(() => {})
+      expect(auth.store.error?.code).toBe('server')
+      expect(auth.store.isAuthenticated).toBe(true)
+      await vi.advanceTimersByTimeAsync(30_000)
+      // The failed refresh and its retry.
+      expect(server.stats.refreshes).toBe(2)
+      expect(auth.store.error).toBeNull()
+    } finally {
+      vi.useRealTimers()
+    }
+  })
+
   it('lends its token to every door, for allowed origins only', async () => {
     const fetch = vi.fn(
       async () => new Response('{}', { headers: { 'content-type': 'application/json' } }),
