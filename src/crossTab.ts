@@ -158,7 +158,11 @@ export function createTabSync(
     try {
       return await locks.request(lockName, { signal: controller.signal }, run)
     } catch (error) {
-      if (running || !controller.signal.aborted) return outcome(error)
+      if (running) return running
+      // Refused outright, not timed out: a document whose origin is opaque (a sandboxed iframe)
+      // gets a SecurityError from every request (MDN, LockManager.request(), Exceptions). Then
+      // the tab goes on as it does without Web Locks.
+      if (!controller.signal.aborted) return run()
       return await locks.request(lockName, { steal: true }, run).catch(outcome)
     } finally {
       clearTimeout(timer)

@@ -213,6 +213,28 @@ describe('cross-tab sync', () => {
   })
 })
 
+describe('a lock manager that refuses', () => {
+  it('refreshes as without Web Locks when every lock request fails with a SecurityError', async () => {
+    // As in a sandboxed iframe, whose origin is opaque.
+    const refused = () => Promise.reject(new DOMException('Access denied.', 'SecurityError'))
+    Object.defineProperty(navigator, 'locks', {
+      value: { request: refused, query: refused },
+      configurable: true,
+    })
+    const { server } = useFakeServer()
+    const { store, $fetch } = tab()
+    await store.login(credentials)
+    server.expireAccessTokens()
+    const results = await Promise.all([$fetch('/a'), $fetch('/b'), store.refresh()])
+    expect(results.slice(0, 2)).toEqual([
+      { ok: true, path: '/a' },
+      { ok: true, path: '/b' },
+    ])
+    expect(server.stats.refreshes).toBe(1)
+    expect(store.error).toBeNull()
+  })
+})
+
 describe('found in review', () => {
   it('gives a request parked on the lock the token of a login in another tab, without a refresh', async () => {
     const { server, fetch } = useFakeServer()

@@ -257,6 +257,8 @@ describe.each(doors)('$name', (door) => {
       const outcome = await door.send(ctx, '/items')
       expect('error' in outcome && isAuthError(outcome.error, 'unauthorized')).toBe(true)
       expect(server.stats.refreshes).toBe(0)
+      // And the app sees it where it sees every failure of the session.
+      expect(ctx.store.error?.code).toBe('unauthorized')
     })
 
     it('passes other HTTP errors through as the client has them', async () => {
