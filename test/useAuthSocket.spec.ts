@@ -333,3 +333,93 @@ describe('reconnecting through trouble', () => {
     expect(last().token).toBe(store.accessToken)
   })
 })
+
+describe('while a refresh is on its way', () => {
+  it('stays closed when close() comes while it waits for the refresh of a known-expired token', async () => {
+    const { socket, store, server } = await connected({ backoff: () => 1_000 })
+    last().accept()
+    vi.setSystemTime(store.expiresAt! + 1_000)
+    server.fail('refresh', { delay: 2_000 })
+    last().serverClose(1006)
+    // The reconnect, a second later, waits for the refresh; the app closes the socket meanwhile.
+    await vi.advanceTimersByTimeAsync(1_500)
+    socket.close()
+    await vi.advanceTimersByTimeAsync(60_000)
+    expect(server.stats.refreshes).toBe(1)
+    expect(FakeSocket.all).toHaveLength(1)
+    expect(socket.status.value).toBe('CLOSED')
+  })
+
+  it('stays closed when close() comes while the refresh after an auth close runs', async () => {
+    const { socket, server } = await connected()
+    last().accept()
+    server.fail('refresh', { delay: 500 })
+    last().serverClose(4001)
+    await vi.advanceTimersByTimeAsync(100)
+    socket.close()
+    await vi.advanceTimersByTimeAsync(60_000)
+    expect(server.stats.refreshes).toBe(1)
+    expect(FakeSocket.all).toHaveLength(1)
+  })
+
+  it('waits for the backoff before trying again when the new token is refused too', async () => {
+    const { server } = await connected({ backoff: () => 1_000 })
+    last().serverClose(4001) // refreshed, and reconnected at once
+    await vi.advanceTimersByTimeAsync(0)
+    expect(FakeSocket.all).toHaveLength(2)
+    last().serverClose(4001) // the fresh token is refused as well
+    await vi.advanceTimersByTimeAsync(500)
+    expect(FakeSocket.all).toHaveLength(2)
+    await vi.advanceTimersByTimeAsync(600)
+    expect(FakeSocket.all).toHaveLength(3)
+    expect(server.stats.refreshes).toBe(1)
+  })
+
+  it('retries an auth close whose refresh got no answer, and connects once the server is back', async () => {
+    const { server, store } = await connected({ backoff: () => 1_000 })
+    last().accept()
+    server.fail('refresh', { drop: true })
+    last().serverClose(4001)
+    await vi.advanceTimersByTimeAsync(500)
+    expect(FakeSocket.all).toHaveLength(1)
+    await vi.advanceTimersByTimeAsync(5_000)
+    expect(FakeSocket.all).toHaveLength(2)
+    expect(last().token).toBe(store.accessToken)
+  })
+
+  it('opens one socket, with the new token, when created while the token is known to be expired', async () => {
+    const { server } = useFakeServer()
+    const ctx = setupAuth({ restore: false, refreshLeeway: 0 })
+    await ctx.store.login(credentials)
+    vi.setSystemTime(ctx.store.expiresAt! + 1_000)
+    const scope = effectScope()
+    scope.run(() => useAuthSocket('/ws'))
+    await vi.advanceTimersByTimeAsync(1_000)
+    expect(server.stats.refreshes).toBe(1)
+    expect(FakeSocket.all).toHaveLength(1)
+    expect(last().token).toBe(ctx.store.accessToken)
+    scope.stop()
+  })
+
+  it('reconnects with the new token instead of calling onTokenRefreshed while still connecting', async () => {
+    const onTokenRefreshed = vi.fn()
+    const { store } = await connected({ onTokenRefreshed })
+    await store.refresh() // the first socket has not opened yet
+    await nextTick()
+    expect(onTokenRefreshed).not.toHaveBeenCalled()
+    expect(FakeSocket.all).toHaveLength(2)
+    expect(last().token).toBe(store.accessToken)
+  })
+
+  it('is quiet outside an effect scope: no Vue warning, closed by close()', async () => {
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {})
+    useFakeServer()
+    const { store } = setupAuth({ restore: false })
+    await store.login(credentials)
+    const socket = useAuthSocket('/ws')
+    await vi.advanceTimersByTimeAsync(0)
+    expect(FakeSocket.all).toHaveLength(1)
+    socket.close()
+    expect(warn).not.toHaveBeenCalled()
+  })
+})
