@@ -817,6 +817,36 @@ describe('found in review', () => {
     expect(() => createAuth({ allowedOrigins: ['api.example.com'] })).toThrowError(
       /allowedOrigins has "api.example.com"/,
     )
+    // With the URL parser's own error as the cause, for the details.
+    const error = (() => {
+      try {
+        createAuth({ allowedOrigins: ['api.example.com'] })
+      } catch (caught) {
+        return caught as AuthError
+      }
+    })()
+    expect(error?.cause).toBeInstanceOf(TypeError)
+  })
+
+  it('reads endpoints written with stray spaces around them', async () => {
+    const { server } = useFakeServer()
+    const { store } = setupAuth({
+      restore: false,
+      endpoints: { login: ' POST /auth/login ', refresh: '/auth/refresh ' },
+    })
+    await store.login(credentials)
+    await store.refresh()
+    expect(server.stats.logins).toBe(1)
+    expect(server.stats.refreshes).toBe(1)
+  })
+
+  it('refuses an access token of blanks as no access token', async () => {
+    const { fetch } = useFakeServer()
+    fetch.mockImplementationOnce(async () => json(200, { access_token: '   ', expires_in: 60 }))
+    const { store } = setupAuth({ restore: false })
+    const error = await store.login(credentials).catch((e) => e)
+    expect(isAuthError(error, 'bad_response')).toBe(true)
+    expect(store.isAuthenticated).toBe(false)
   })
 
   it('accepts any object type as login credentials', async () => {
@@ -1097,10 +1127,13 @@ describe('more of the options and the countdown', () => {
     expect(server.stats.refreshes).toBe(1)
   })
 
-  it('rejects a body-mode tokens.refresh without read and send', () => {
-    expect(() =>
-      createAuth({ tokens: { refresh: { read: (b: any) => b.refresh_token } as any } }),
-    ).toThrowError(expect.objectContaining({ code: 'misconfigured' }))
+  it.each([
+    ['send', { read: (b: any) => b.refresh_token }],
+    ['read', { send: (token: string) => ({ refresh_token: token }) }],
+  ])('rejects a body-mode tokens.refresh without %s', (_, refresh) => {
+    expect(() => createAuth({ tokens: { refresh: refresh as any } })).toThrowError(
+      expect.objectContaining({ code: 'misconfigured' }),
+    )
   })
 
   it('counts the token down once a second in its scope, at once for a new token, and not after', async () => {

@@ -390,6 +390,23 @@ describe('createFakeAuthServer', () => {
     })
   const alice = { username: 'alice', password: 'alice-password' }
 
+  it('rejects a request whose signal aborts, also while a fault delays its answer, as fetch does', async () => {
+    const server = createFakeAuthServer()
+    server.fail('login', { delay: 10_000 })
+    const controller = new AbortController()
+    const sent = server.fetch('/auth/login', {
+      method: 'POST',
+      body: JSON.stringify(alice),
+      signal: controller.signal,
+    })
+    await vi.advanceTimersByTimeAsync(1_000)
+    controller.abort()
+    await expect(sent).rejects.toMatchObject({ name: 'AbortError' })
+    await expect(server.fetch('/auth/me', { signal: AbortSignal.abort() })).rejects.toMatchObject({
+      name: 'AbortError',
+    })
+  })
+
   it('forgets the faults still queued when the stats are reset', async () => {
     const server = createFakeAuthServer()
     server.fail('login', { status: 503, times: 2 })

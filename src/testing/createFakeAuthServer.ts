@@ -164,15 +164,29 @@ export function createFakeAuthServer(options: FakeAuthServerOptions = {}): FakeA
     })
   }
 
+  /**
+   * As a browser's fetch does, a request whose signal aborts rejects at once with the signal's
+   * reason (Fetch, "abort the fetch() call"), even while a fault delays its answer: a client's
+   * timeout works against the fake server as against a real one.
+   */
+  function abortable(response: Promise<Response>, signal: AbortSignal): Promise<Response> {
+    if (signal.aborted) return Promise.reject(signal.reason)
+    return new Promise((resolve, reject) => {
+      const abort = () => reject(signal.reason)
+      signal.addEventListener('abort', abort, { once: true })
+      response.then(resolve, reject).finally(() => signal.removeEventListener('abort', abort))
+    })
+  }
+
   function client(): FakeClient {
     const cookies = new Map<string, string>()
-    const clientFetch: typeof fetch = (input, init) =>
-      answer(
+    const clientFetch: typeof fetch = (input, init) => {
+      const request =
         input instanceof Request
           ? new Request(input, init)
-          : new Request(new URL(String(input), origin), init),
-        cookies,
-      )
+          : new Request(new URL(String(input), origin), init)
+      return abortable(answer(request, cookies), request.signal)
+    }
     return { fetch: clientFetch, cookies }
   }
 
