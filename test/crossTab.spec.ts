@@ -619,6 +619,24 @@ describe('tokens without an expiry', () => {
   })
 })
 
+describe('the same token again', () => {
+  it('changes nothing in a tab that holds it: a failed refresh stays reported and retried', async () => {
+    const { server } = useFakeServer()
+    const one = tab()
+    const two = tab()
+    await one.store.login(credentials)
+    await vi.advanceTimersByTimeAsync(0)
+    server.fail('refresh', { status: 503 })
+    await two.store.refresh().catch(() => {})
+    expect(two.store.error?.code).toBe('server')
+    // A new tab asks for the session; tab one answers with the token tab two holds too.
+    tab()
+    await vi.advanceTimersByTimeAsync(0)
+    expect(two.store.accessToken).toBe(one.store.accessToken)
+    expect(two.store.error?.code).toBe('server')
+  })
+})
+
 describe('token messages that must not win', () => {
   async function heardToken() {
     useFakeServer()

@@ -221,29 +221,32 @@ describe('createTestingAuth', () => {
     expect(onSessionExpired).toHaveBeenCalledTimes(2)
   })
 
-  it('holds the first navigation while the status is restoring, until setSession settles it', async () => {
-    const router = createRouter({
-      history: createMemoryHistory(),
-      routes: [
-        { path: '/', component: { render: () => h('p', 'home') }, meta: { requiresAuth: true } },
-        { path: '/login', component: { render: () => h('p', 'login') } },
-      ],
-    })
-    const auth = createTestingAuth({
-      createSpy: vi.fn,
-      router,
-      initialState: { status: 'restoring' },
-    })
-    const wrapper = mount(defineComponent({ render: () => h(RouterView) }), {
-      global: { plugins: [createPinia(), router, auth] },
-    })
-    void router.push('/')
-    await flushPromises()
-    expect(wrapper.text()).toBe('')
-    auth.setSession({ user: { name: 'Ada' } })
-    await flushPromises()
-    expect(wrapper.text()).toBe('home')
-  })
+  it.each(['restoring', 'unknown'] as const)(
+    'holds the first navigation while the status is %s, until setSession settles it',
+    async (status) => {
+      const router = createRouter({
+        history: createMemoryHistory(),
+        routes: [
+          { path: '/', component: { render: () => h('p', 'home') }, meta: { requiresAuth: true } },
+          { path: '/login', component: { render: () => h('p', 'login') } },
+        ],
+      })
+      const auth = createTestingAuth({
+        createSpy: vi.fn,
+        router,
+        initialState: { status },
+      })
+      const wrapper = mount(defineComponent({ render: () => h(RouterView) }), {
+        global: { plugins: [createPinia(), router, auth] },
+      })
+      void router.push('/')
+      await flushPromises()
+      expect(wrapper.text()).toBe('')
+      auth.setSession({ user: { name: 'Ada' } })
+      await flushPromises()
+      expect(wrapper.text()).toBe('home')
+    },
+  )
 
   it('takes roles that fit the claims in any order, and no others', () => {
     const make = (roles: string[]) => () =>
@@ -255,6 +258,7 @@ describe('createTestingAuth', () => {
     expect(make(['a', 'c'])).toThrowError(/do not fit its claims/)
     expect(make(['b', 'b'])).toThrowError(/do not fit its claims/)
     expect(make(['a'])).toThrowError(/do not fit its claims/)
+    expect(make(['a', 'b', 'c'])).toThrowError(/do not fit its claims/)
     expect(() =>
       createTestingAuth({
         createSpy: vi.fn,
@@ -405,6 +409,29 @@ describe('createFakeAuthServer', () => {
     await expect(server.fetch('/auth/me', { signal: AbortSignal.abort() })).rejects.toMatchObject({
       name: 'AbortError',
     })
+  })
+
+  it('revokes the session on logout, so a copy of its refresh token is refused after', async () => {
+    const server = createFakeAuthServer({ refresh: 'body' })
+    const { refresh_token } = await (await post(server, '/auth/login', alice)).json()
+    await post(server, '/auth/logout', { refresh_token })
+    const after = await post(server, '/auth/refresh', { refresh_token })
+    expect(after.status).toBe(401)
+    expect(server.stats.refreshRejected).toBe(1)
+  })
+
+  it('says why it refuses a bearer token: missing, invalid or expired', async () => {
+    const server = createFakeAuthServer()
+    server.route('GET', '/items', () => ({ items: [] }))
+    const said = async (headers: Record<string, string> = {}) =>
+      (await (await server.fetch('/items', { headers })).json()).message
+    expect(await said()).toBe('Missing bearer token.')
+    expect(await said({ authorization: 'Bearer forged' })).toBe('Invalid access token.')
+    const { access_token } = await (await post(server, '/auth/login', alice)).json()
+    server.expireAccessTokens()
+    expect(await said({ authorization: `Bearer ${access_token}` })).toBe(
+      'The access token expired.',
+    )
   })
 
   it('forgets the faults still queued when the stats are reset', async () => {
