@@ -4,9 +4,9 @@
 import { flushPromises, mount } from '@vue/test-utils'
 import { createPinia } from 'pinia'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import { createApp, defineComponent, h } from 'vue'
+import { createApp, defineComponent, effectScope, h } from 'vue'
 import { createMemoryHistory, createRouter, RouterView } from 'vue-router'
-import { isAuthError, useAuth, useAuthFetch, useFetchWithAuth } from '../src'
+import { isAuthError, useAuth, useAuthFetch, useFetchWithAuth, useTokenExpiry } from '../src'
 import { createFakeAuthServer, createTestingAuth } from '../src/testing'
 import { setupServer } from 'msw/node'
 import { setupAuth } from './utils'
@@ -313,6 +313,26 @@ describe('createTestingAuth, waiting states', () => {
     auth.setSession({ user: { name: 'Ada' } })
     await flushPromises()
     expect(ready).toBe(true)
+  })
+})
+
+describe('createTestingAuth, the countdown', () => {
+  it('counts a session set mid-test from that moment, at once', () => {
+    vi.useFakeTimers({ now: Date.UTC(2026, 0, 1) })
+    try {
+      const auth = createTestingAuth({ createSpy: vi.fn, initialState: { user: { name: 'Ada' } } })
+      const app = createApp({ render: () => null })
+        .use(createPinia())
+        .use(auth)
+      const scope = effectScope()
+      const expiry = app.runWithContext(() => scope.run(() => useTokenExpiry()))!
+      vi.advanceTimersByTime(500) // between two ticks of the countdown
+      auth.setSession({ user: { name: 'Ada' }, expiresAt: Date.now() + 10_000 })
+      expect(expiry.secondsLeft.value).toBe(10)
+      scope.stop()
+    } finally {
+      vi.useRealTimers()
+    }
   })
 })
 
