@@ -444,6 +444,32 @@ describe('timing across tabs (issue 11)', () => {
     await expect(request).resolves.toEqual({ ok: true, path: '/items' })
   })
 
+  it('waits for the newest token of several held elsewhere, not the first it finds', async () => {
+    const { server } = useFakeServer({ ttl: 60 })
+    const [c, b, a] = [
+      tab({ refreshLeeway: 0 }),
+      tab({ refreshLeeway: 0 }),
+      tab({ refreshLeeway: 0 }),
+    ]
+    // The tabs hear nothing of each other while they sign in, at 0 s, 10 s and 50 s: each holds
+    // its own token, numbered above the ones held before it (1, 2, 3).
+    FakeChannel.lose = () => true
+    await c.store.login(credentials)
+    vi.setSystemTime(Date.now() + 10_000)
+    await b.store.login(credentials)
+    vi.setSystemTime(Date.now() + 40_000)
+    await a.store.login(credentials)
+    FakeChannel.lose = null
+    // At 80 s, c's and b's tokens are past use, a's is not: c asks for a's instead of refreshing.
+    vi.setSystemTime(Date.now() + 30_000)
+    const before = server.stats.refreshes
+    const request = c.$fetch('/items')
+    await vi.advanceTimersByTimeAsync(100)
+    await expect(request).resolves.toEqual({ ok: true, path: '/items' })
+    expect(server.stats.refreshes).toBe(before)
+    expect(c.store.accessToken).toBe(a.store.accessToken)
+  })
+
   it('restores four tabs opened at once with one refresh', async () => {
     const { server } = useFakeServer()
     await tab().store.login(credentials)
