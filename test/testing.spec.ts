@@ -9,6 +9,7 @@ import { createMemoryHistory, createRouter, RouterView } from 'vue-router'
 import { isAuthError, useAuth, useAuthFetch, useFetchWithAuth, useTokenExpiry } from '../src'
 import { createFakeAuthServer, createTestingAuth } from '../src/testing'
 import { setupServer } from 'msw/node'
+import { decodeJwt } from 'jose'
 import { setupAuth } from './utils'
 
 const Profile = defineComponent(() => {
@@ -363,6 +364,16 @@ describe('createTestingAuth, its tokens', () => {
     expect(auth.store.claims).toMatchObject({ sub: 'ada' })
     auth.setSession({ roles: ['admin'] })
     expect(auth.store.claims).toMatchObject({ sub: 'test-user', roles: ['admin'] })
+  })
+
+  it('writes its tokens as JWTs a server library reads: base64url without padding', () => {
+    // Claims of three lengths, so that one of them needs two padding characters in base64.
+    for (const name of ['A', 'Ab', 'Abc']) {
+      const auth = installed({ initialState: { user: { name }, claims: { name } } })
+      const token = auth.store.accessToken!
+      expect(token).toMatch(/^[\w-]+\.[\w-]+\.$/)
+      expect(decodeJwt(token)).toMatchObject({ name })
+    }
   })
 
   it('holds the token while refreshing, and sends it', async () => {
