@@ -1,6 +1,6 @@
 // @ts-check
 // Mutation testing of the engine and everything else in src/ (issue 15): `npm run test:mutation`.
-// Too slow for npm test (most of an hour on 2 cores); run it by hand. The JSON report goes to
+// Too slow for npm test (about 35 minutes on 2 cores); run it by hand. The JSON report goes to
 // reports/mutation/mutation.json (gitignored); test/MUTANTS.md accounts for every survivor.
 /** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
 export default {

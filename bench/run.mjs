@@ -540,12 +540,18 @@ ${table(
 )}
 `
 
-// Not run here (it takes most of an hour): read from the last `npm run test:mutation`.
+// Not run here (it takes about 35 minutes): read from the last `npm run test:mutation`.
 const mutationSection = () => {
   const before = JSON.parse(
     readFileSync(new URL('./mutation-before.json', import.meta.url), 'utf8'),
   )
   const now = existsSync(REPORT) ? mutationScores() : null
+  // Written by the run's live reporter (scripts/stryker-live-reporter.mjs).
+  const runFile = new URL('../reports/mutation/run.json', import.meta.url)
+  const run = existsSync(runFile) ? JSON.parse(readFileSync(runFile, 'utf8')) : null
+  const took = run
+    ? `; the whole run took ${(run.seconds / 60).toFixed(1)} min on this machine`
+    : ''
   return `## 6. Mutation score of the tests (issue 15; \`npm run test:mutation\`, not part of this run)
 
 StrykerJS 9 with the vitest runner, perTest coverage, 2 workers; every file of \`src/\` but
@@ -558,7 +564,7 @@ ${mutationTable(before)}
 
 ${
   now
-    ? `Now (report of ${now.at.toISOString()}):\n\n${mutationTable(now)}`
+    ? `Now (one full run, report of ${now.at.toISOString()}${took}):\n\n${mutationTable(now)}`
     : 'Now: no report yet (reports/mutation/mutation.json); run `npm run test:mutation`, then the bench.'
 }
 `
