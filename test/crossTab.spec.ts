@@ -429,6 +429,26 @@ describe('timing across tabs (issue 11)', () => {
     await expect(request).resolves.toEqual({ ok: true, path: '/items' })
   })
 
+  it('does not wait for a token another tab holds from the very millisecond it is past use', async () => {
+    const { server } = useFakeServer({ ttl: 60 })
+    const one = tab({ refreshLeeway: 0 })
+    const two = tab({ refreshLeeway: 0 })
+    await one.store.login(credentials)
+    await vi.advanceTimersByTimeAsync(0)
+    FakeChannel.lose = () => true
+    vi.setSystemTime(Date.now() + 10_000)
+    await two.store.login(credentials) // a newer token, usable 10 s longer than tab one's
+    // The lock manager tells until when: at that very millisecond it is no longer worth a wait.
+    const { held } = await locks.query()
+    const usableUntil = Math.max(...held.map((lock) => Number(lock.name!.split(':').at(-1))))
+    vi.setSystemTime(usableUntil)
+    const before = server.stats.refreshes
+    const request = one.$fetch('/items')
+    await vi.advanceTimersByTimeAsync(0)
+    expect(server.stats.refreshes).toBe(before + 1)
+    await expect(request).resolves.toEqual({ ok: true, path: '/items' })
+  })
+
   it('does not wait for an older token another tab holds', async () => {
     const { server } = useFakeServer()
     const one = tab()

@@ -6,6 +6,7 @@ import { renderToString } from 'vue/server-renderer'
 import { createMemoryHistory, createRouter } from 'vue-router'
 import { describe, expect, it, vi } from 'vitest'
 import { useAuth, useAuthSocket } from '../src'
+import { createFakeAuthServer } from '../src/testing'
 import { credentials, setupAuth, useFakeServer } from './utils'
 
 const Home = defineComponent({
@@ -137,5 +138,24 @@ describe('server-side rendering', () => {
     } finally {
       vi.useRealTimers()
     }
+  })
+})
+
+describe('the testing kit in Node', () => {
+  it('runs a fake server with CSRF where there is no document: the cookie goes to the jar only', async () => {
+    const server = createFakeAuthServer({ csrf: { header: 'x-csrf', cookie: 'csrf' } })
+    const client = server.client()
+    const login = await client.fetch('/auth/login', {
+      method: 'POST',
+      body: JSON.stringify({ username: 'alice', password: 'alice-password' }),
+    })
+    expect(login.status).toBe(200)
+    const csrf = client.cookies.get('csrf')!
+    expect(csrf).toMatch(/\w/)
+    const refresh = await client.fetch('/auth/refresh', {
+      method: 'POST',
+      headers: { 'x-csrf': csrf },
+    })
+    expect(refresh.status).toBe(200)
   })
 })

@@ -465,6 +465,39 @@ describe('createFakeAuthServer', () => {
     )
   })
 
+  it('refuses a refresh token from the very millisecond its refreshTtl has run out', async () => {
+    const server = createFakeAuthServer({ refresh: 'body', refreshTtl: 60 })
+    const { refresh_token } = await (await post(server, '/auth/login', alice)).json()
+    vi.setSystemTime(Date.now() + 60_000 - 1)
+    const before = await post(server, '/auth/refresh', { refresh_token })
+    expect(before.status).toBe(200)
+    const { refresh_token: next } = await before.json()
+    vi.setSystemTime(Date.now() + 60_000)
+    expect((await post(server, '/auth/refresh', { refresh_token: next })).status).toBe(401)
+  })
+
+  it('tells a project without msw what to install when it asks for handlers', async () => {
+    vi.doMock('msw', () => {
+      throw new Error("Cannot find package 'msw'")
+    })
+    vi.resetModules()
+    try {
+      const kit = await import('../src/testing')
+      const server = kit.createFakeAuthServer()
+      // server.fetch needs no msw.
+      expect((await post(server, '/auth/login', alice)).status).toBe(200)
+      expect(() => server.handlers).toThrowError(
+        expect.objectContaining({
+          code: 'misconfigured',
+          message: expect.stringMatching(/npm i -D msw/),
+        }),
+      )
+    } finally {
+      vi.doUnmock('msw')
+      vi.resetModules()
+    }
+  })
+
   it('forgets the faults still queued when the stats are reset', async () => {
     const server = createFakeAuthServer()
     server.fail('login', { status: 503, times: 2 })
