@@ -440,7 +440,7 @@ describe('timing across tabs (issue 11)', () => {
     await two.store.login(credentials) // a newer token, usable 10 s longer than tab one's
     // The lock manager tells until when: at that very millisecond it is no longer worth a wait.
     const { held } = await locks.query()
-    const usableUntil = Math.max(...held.map((lock) => Number(lock.name!.split(':').at(-1))))
+    const usableUntil = Math.max(...held!.map((lock) => Number(lock.name!.split(':').at(-1))))
     vi.setSystemTime(usableUntil)
     const before = server.stats.refreshes
     const request = one.$fetch('/items')
