@@ -1,6 +1,14 @@
 // @vitest-environment happy-dom
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import { createLockManager, credentials, FakeChannel, setupAuth, useFakeServer } from './utils'
+import {
+  createLockManager,
+  credentials,
+  FakeChannel,
+  json,
+  jwt,
+  setupAuth,
+  useFakeServer,
+} from './utils'
 
 /** A stand-in for the devtools API that records what the plugin does with it. */
 const devtools = vi.hoisted(() => {
@@ -203,6 +211,36 @@ describe('devtools', () => {
     actions['Logout']()
     await vi.advanceTimersByTimeAsync(0)
     expect(store.status).toBe('unauthenticated')
+  })
+
+  it('expires locally, and refreshes, also after a run of tokens that arrived nearly dead', async () => {
+    const { fetch } = useFakeServer()
+    const { store } = setupAuth({ restore: false, refreshLeeway: 30 })
+    await vi.dynamicImportSettled()
+    devtools.state.connect!()
+    await store.login(credentials)
+    // From now on every refresh answers a 60 s JWT issued 50 s ago (with a Date header, so it is
+    // not taken for a clock that is off): two in a row, then the timer leaves it to requests.
+    let refreshes = 0
+    const realFetch = fetch.getMockImplementation()!
+    fetch.mockImplementation(async (input, init) => {
+      if (!String(input).endsWith('/auth/refresh')) return realFetch(input, init)
+      refreshes++
+      const iat = Math.floor(Date.now() / 1000) - 50
+      const token = jwt({ sub: 'alice', iat, exp: iat + 60, n: refreshes })
+      return json(200, { access_token: token }, { date: new Date().toUTCString() })
+    })
+    await store.refresh()
+    await vi.advanceTimersByTimeAsync(100)
+    expect(refreshes).toBe(2)
+    await vi.advanceTimersByTimeAsync(20_000)
+    expect(refreshes).toBe(2)
+    const actions = Object.fromEntries(
+      devtools.state.inspectors[0].actions.map((a: any) => [a.tooltip, a.action]),
+    )
+    actions['Expire the access token locally']()
+    await vi.advanceTimersByTimeAsync(0)
+    expect(refreshes).toBe(3)
   })
 
   it('counts refresh failures by kind', async () => {
