@@ -30,7 +30,10 @@ export function onTabMessage<TClaims, TUser>(
           return
         }
         reader.narrow(message.clock)
-        if (message.refreshToken) core.refreshToken = message.refreshToken
+        // A login elsewhere is a new session, its refresh token (body mode) included, even none:
+        // the previous session's must not be presented for the new one.
+        if (message.type === 'login') core.refreshToken = message.refreshToken ?? null
+        else if (message.refreshToken) core.refreshToken = message.refreshToken
         if (message.user != null) user.value = message.user as TUser
         backoff.reset()
         const claims = decodeClaims<TClaims>(message.token.token)

@@ -539,6 +539,39 @@ describe('timing across tabs (issue 11)', () => {
   })
 })
 
+describe('body mode across tabs', () => {
+  it('drops the previous session’s refresh token when another tab signs in again', async () => {
+    const { server, fetch, issued } = useFakeServer({ refresh: 'body' })
+    const bodyMode = {
+      tokens: {
+        refresh: {
+          read: (body: { refresh_token?: string }) => body.refresh_token,
+          send: (token: string) => ({ refresh_token: token }),
+        },
+      },
+    }
+    const one = tab(bodyMode)
+    const two = tab(bodyMode)
+    await one.store.login(credentials)
+    await vi.advanceTimersByTimeAsync(0)
+    const previous = issued[0]!.refresh
+    // Tab two signs in again; this login answer carries no refresh token.
+    const iat = Math.floor(Date.now() / 1000)
+    fetch.mockImplementationOnce(async () =>
+      json(200, { access_token: jwt({ sub: 'alice', iat, exp: iat + 60, jti: 'second' }) }),
+    )
+    await two.store.login(credentials)
+    await vi.advanceTimersByTimeAsync(0)
+    expect(one.store.accessToken).toBe(two.store.accessToken)
+    // Tab one holds the new session: it cannot refresh it, and does not refresh the old one.
+    await expect(one.store.refresh()).rejects.toMatchObject({ code: 'session_expired' })
+    const presented = server.requests
+      .filter((r) => r.path === '/auth/refresh')
+      .map((r) => (r.body as { refresh_token: string }).refresh_token)
+    expect(presented).not.toContain(previous)
+  })
+})
+
 describe('messages from other scripts of the origin', () => {
   it('ignores anything on the channel that is not a message of its own shape', async () => {
     useFakeServer()
