@@ -335,31 +335,23 @@ describe('reconnecting through trouble', () => {
 })
 
 describe('while a refresh is on its way', () => {
-  it('stays closed when close() comes while it waits for the refresh of a known-expired token', async () => {
+  it.each([
+    ['for the refresh of a known-expired token', 1006, true],
+    ['for the refresh after an auth close', 4001, false],
+  ] as const)('stays closed when close() comes while it waits %s', async (_, code, expired) => {
     const { socket, store, server } = await connected({ backoff: () => 1_000 })
     last().accept()
-    vi.setSystemTime(store.expiresAt! + 1_000)
+    if (expired) vi.setSystemTime(store.expiresAt! + 1_000)
     server.fail('refresh', { delay: 2_000 })
-    last().serverClose(1006)
-    // The reconnect, a second later, waits for the refresh; the app closes the socket meanwhile.
+    last().serverClose(code)
+    // The reconnect waits for the refresh (after the backoff for a 1006); the app closes the
+    // socket meanwhile.
     await vi.advanceTimersByTimeAsync(1_500)
     socket.close()
     await vi.advanceTimersByTimeAsync(60_000)
     expect(server.stats.refreshes).toBe(1)
     expect(FakeSocket.all).toHaveLength(1)
     expect(socket.status.value).toBe('CLOSED')
-  })
-
-  it('stays closed when close() comes while the refresh after an auth close runs', async () => {
-    const { socket, server } = await connected()
-    last().accept()
-    server.fail('refresh', { delay: 500 })
-    last().serverClose(4001)
-    await vi.advanceTimersByTimeAsync(100)
-    socket.close()
-    await vi.advanceTimersByTimeAsync(60_000)
-    expect(server.stats.refreshes).toBe(1)
-    expect(FakeSocket.all).toHaveLength(1)
   })
 
   it('waits for the backoff before trying again when the new token is refused too', async () => {
