@@ -476,28 +476,6 @@ describe('createFakeAuthServer', () => {
     expect((await post(server, '/auth/refresh', { refresh_token: next })).status).toBe(401)
   })
 
-  it('tells a project without msw what to install when it asks for handlers', async () => {
-    vi.doMock('msw', () => {
-      throw new Error("Cannot find package 'msw'")
-    })
-    vi.resetModules()
-    try {
-      const kit = await import('../src/testing')
-      const server = kit.createFakeAuthServer()
-      // server.fetch needs no msw.
-      expect((await post(server, '/auth/login', alice)).status).toBe(200)
-      expect(() => server.handlers).toThrowError(
-        expect.objectContaining({
-          code: 'misconfigured',
-          message: expect.stringMatching(/npm i -D msw/),
-        }),
-      )
-    } finally {
-      vi.doUnmock('msw')
-      vi.resetModules()
-    }
-  })
-
   it('forgets the faults still queued when the stats are reset', async () => {
     const server = createFakeAuthServer()
     server.fail('login', { status: 503, times: 2 })
