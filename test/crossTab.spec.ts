@@ -354,6 +354,21 @@ describe('found in review', () => {
   })
 })
 
+/**
+ * Tab `t`, whose token is past use, gets a request: it refreshes at once, waiting for no token held
+ * elsewhere, and the request goes through.
+ */
+async function refreshesAtOnce(
+  t: ReturnType<typeof tab>,
+  server: { stats: { refreshes: number } },
+) {
+  const before = server.stats.refreshes
+  const request = t.$fetch('/items')
+  await vi.advanceTimersByTimeAsync(0)
+  expect(server.stats.refreshes).toBe(before + 1)
+  await expect(request).resolves.toEqual({ ok: true, path: '/items' })
+}
+
 describe('timing across tabs (issue 11)', () => {
   it('refreshes about twice per lifetime across four tabs with 2 s tokens', async () => {
     const { server, fetch, issued } = useFakeServer({ ttl: 2 })
@@ -421,12 +436,7 @@ describe('timing across tabs (issue 11)', () => {
     FakeChannel.lose = () => true
     await two.store.login(credentials)
     vi.setSystemTime(Date.now() + 120_000) // every token is past use now
-    const before = server.stats.refreshes
-    const request = one.$fetch('/items')
-    await vi.advanceTimersByTimeAsync(0)
-    // Nothing to wait for: tab one refreshes at once.
-    expect(server.stats.refreshes).toBe(before + 1)
-    await expect(request).resolves.toEqual({ ok: true, path: '/items' })
+    await refreshesAtOnce(one, server)
   })
 
   it('does not wait for a token another tab holds from the very millisecond it is past use', async () => {
@@ -442,11 +452,7 @@ describe('timing across tabs (issue 11)', () => {
     const { held } = await locks.query()
     const usableUntil = Math.max(...held!.map((lock) => Number(lock.name!.split(':').at(-1))))
     vi.setSystemTime(usableUntil)
-    const before = server.stats.refreshes
-    const request = one.$fetch('/items')
-    await vi.advanceTimersByTimeAsync(0)
-    expect(server.stats.refreshes).toBe(before + 1)
-    await expect(request).resolves.toEqual({ ok: true, path: '/items' })
+    await refreshesAtOnce(one, server)
   })
 
   it('does not wait for an older token another tab holds', async () => {
@@ -457,11 +463,7 @@ describe('timing across tabs (issue 11)', () => {
     await two.store.login(credentials) // tab two holds token 1
     await one.store.login(credentials) // tab one holds token 2, the newest
     server.expireAccessTokens()
-    const before = server.stats.refreshes
-    const request = one.$fetch('/items')
-    await vi.advanceTimersByTimeAsync(0)
-    expect(server.stats.refreshes).toBe(before + 1)
-    await expect(request).resolves.toEqual({ ok: true, path: '/items' })
+    await refreshesAtOnce(one, server)
   })
 
   it('waits for the newest token of several held elsewhere, not the first it finds', async () => {
