@@ -87,8 +87,8 @@ export interface TabSync {
   post(message: TabMessage): void
   /**
    * Runs `fn` (the refresh HTTP call, nothing else) while holding the cross-tab refresh lock. A tab
-   * that cannot get the lock within `lockTimeout` steals it, so a frozen or crashed holder delays
-   * the others by at most that long.
+   * that has waited `lockTimeout` behind one holder steals the lock, so a frozen holder delays the
+   * others by at most that long; fn's outcome stands even if the lock is then stolen from it.
    */
   withLock<T>(fn: () => Promise<T>): Promise<T>
   /**
@@ -133,40 +133,75 @@ export function createTabSync(
   }
   const lockName = `${channelName}:refresh`
   const heldPrefix = `${lockName}:holds:`
+  const holderPrefix = `${lockName}:by:`
   let held: { name: string; release: () => void; granted: Promise<void> } | null = null
+
+  /** Takes a lock named after this run of `fn`, so other tabs can tell who holds the refresh lock. */
+  function markHolder(locks: LockManager): () => void {
+    let release!: () => void
+    const released = new Promise<void>((resolve) => (release = resolve))
+    // Without it, other tabs only steal sooner, as they did before there were marks.
+    locks.request(`${holderPrefix}${Math.random()}`, () => released).catch(() => {})
+    return release
+  }
+
+  /** The marks of the refresh lock's holders, as the lock manager lists them ('' with no telling). */
+  async function holders(locks: LockManager): Promise<string> {
+    try {
+      const { held: granted = [] } = await locks.query()
+      // Listed in the order they were granted, so the same holders read the same.
+      return granted
+        .map((lock) => lock.name)
+        .filter((name) => name?.startsWith(holderPrefix))
+        .join(' ')
+    } catch {
+      return ''
+    }
+  }
 
   async function withLock<T>(fn: () => Promise<T>): Promise<T> {
     const locks = getLocks()
     if (!locks) return fn()
     let running: Promise<T> | undefined
+    // Holds the lock until fn settles. fn's outcome is read from `running`, not from the lock
+    // request, which rejects when the lock is stolen: a steal does not change what fn brought.
     const run = async () => {
       if (__DEV__) state.holdsLock = true
+      const unmark = markHolder(locks)
       running = fn()
-      try {
-        return await running
-      } finally {
-        if (__DEV__) state.holdsLock = false
-      }
+      await running.catch(() => {})
+      unmark()
+      if (__DEV__) state.holdsLock = false
     }
+    const underLock = (options: LockOptions) =>
+      locks.request(lockName, options, run).catch((error: unknown) => {
+        if (!running) throw error
+      })
+    // Steal only from a holder that has held the lock for all of lockTimeout. One that took it
+    // meanwhile (from a frozen tab, after its own wait) is live, and stealing from it would put two
+    // refreshes in flight with one refresh token: reuse, under rotation.
     const controller = new AbortController()
-    const timer = setTimeout(() => controller.abort(), lockTimeout)
-    // Our own lock may be stolen while fn runs: fn's outcome still stands.
-    const outcome = (error: unknown) => {
-      if (running) return running
-      throw error
+    let seen = holders(locks)
+    const check = () => {
+      const before = seen
+      seen = holders(locks)
+      timer = setTimeout(check, lockTimeout) // cleared below once the lock is had
+      void Promise.all([before, seen]).then(([earlier, now]) => {
+        if (now === earlier) controller.abort()
+      })
     }
+    let timer = setTimeout(check, lockTimeout)
     try {
-      return await locks.request(lockName, { signal: controller.signal }, run)
-    } catch (error) {
-      if (running) return running
-      // Refused outright, not timed out: a document whose origin is opaque (a sandboxed iframe)
-      // gets a SecurityError from every request (MDN, LockManager.request(), Exceptions). Then
-      // the tab goes on as it does without Web Locks.
-      if (!controller.signal.aborted) return run()
-      return await locks.request(lockName, { steal: true }, run).catch(outcome)
+      await underLock({ signal: controller.signal })
+    } catch {
+      // Timed out: steal. Refused outright: a document whose origin is opaque (a sandboxed iframe)
+      // gets a SecurityError from every request (MDN, LockManager.request(), Exceptions); then the
+      // tab goes on as it does without Web Locks.
+      await (controller.signal.aborted ? underLock({ steal: true }) : run())
     } finally {
       clearTimeout(timer)
     }
+    return running!
   }
 
   function holding(seq: number | null, usableUntil = Infinity): Promise<void> {

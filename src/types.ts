@@ -75,9 +75,9 @@ export interface CrossTabOptions {
   /** The BroadcastChannel and Web Lock name. @default `vue-refresh-auth:${baseURL || '/'}` */
   channel?: string
   /**
-   * Milliseconds a tab waits for the refresh lock before stealing it, so a frozen tab that holds
-   * it cannot block the others for longer. A refresh request times out 1 s before it, so a live
-   * holder's request is never overtaken. @default 35000
+   * Milliseconds one tab may hold the refresh lock before a tab waiting for it steals it, so a
+   * frozen tab that holds it cannot block the others for longer. A refresh request times out 1 s
+   * before it, so a live holder's request is never overtaken. @default 35000
    */
   lockTimeout?: number
 }

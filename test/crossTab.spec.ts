@@ -122,6 +122,125 @@ describe('cross-tab sync', () => {
     expect(frozen).toBe('pending')
   })
 
+  it('lets a tab that stole the lock finish: a third tab waits for it instead of stealing in turn', async () => {
+    const { server, fetch } = useFakeServer()
+    const options = { crossTab: { lockTimeout: 3000 } }
+    const [one, two, three] = [tab(options), tab(options), tab(options)]
+    await one.store.login(credentials)
+    await vi.advanceTimersByTimeAsync(0)
+    // Tab one takes the lock and freezes; after that the server takes 1.5 s for each refresh.
+    const realFetch = fetch.getMockImplementation()!
+    let inFlight = 0
+    let most = 0
+    fetch.mockImplementationOnce(() => new Promise(() => {}))
+    fetch.mockImplementation(async (input, init) => {
+      if (!String(input).endsWith('/auth/refresh')) return realFetch(input, init)
+      most = Math.max(most, ++inFlight)
+      await new Promise((resolve) => setTimeout(resolve, 1500))
+      inFlight--
+      return realFetch(input, init)
+    })
+    void one.store.refresh().catch(() => {}) // it ends when the tab does, with the test
+    await vi.advanceTimersByTimeAsync(0)
+    let twoDone = false
+    const second = two.store.refresh().then(() => (twoDone = true))
+    await vi.advanceTimersByTimeAsync(1000)
+    let threeDone = false
+    const third = three.store.refresh().then(() => (threeDone = true))
+    // At 3 s tab two steals the lock from tab one; at 4 s tab three has waited as long, but on a
+    // tab that has held the lock for 1 s only; tab two's answer comes at 4.5 s.
+    await vi.advanceTimersByTimeAsync(3600)
+    expect([twoDone, threeDone]).toEqual([true, true])
+    await Promise.all([second, third])
+    expect(most).toBe(1)
+    expect(server.stats.refreshes).toBe(1)
+    expect(three.store.accessToken).toBe(two.store.accessToken)
+    expect([two.store.status, three.store.status]).toEqual(['authenticated', 'authenticated'])
+  })
+
+  it('steals from a tab that stole the lock and froze too, once it has waited lockTimeout behind it', async () => {
+    const { server, fetch } = useFakeServer()
+    const options = { crossTab: { lockTimeout: 3000 } }
+    const [one, two, three] = [tab(options), tab(options), tab(options)]
+    await one.store.login(credentials)
+    await vi.advanceTimersByTimeAsync(0)
+    // The refreshes of tabs one and two never come back (each tab freezes holding the lock).
+    fetch.mockImplementationOnce(() => new Promise(() => {}))
+    fetch.mockImplementationOnce(() => new Promise(() => {}))
+    void one.store.refresh().catch(() => {})
+    await vi.advanceTimersByTimeAsync(0)
+    void two.store.refresh().catch(() => {})
+    await vi.advanceTimersByTimeAsync(1000)
+    let threeDone = false
+    const third = three.store.refresh().then(() => (threeDone = true))
+    // Tab two takes the lock over at 3 s. Tab three, which waited from 1 s, sees at 4 s that the
+    // lock changed hands, and waits lockTimeout behind tab two from then: until 7 s.
+    await vi.advanceTimersByTimeAsync(5900)
+    expect(threeDone).toBe(false)
+    expect(server.stats.refreshes).toBe(0)
+    await vi.advanceTimersByTimeAsync(200)
+    await third
+    expect(server.stats.refreshes).toBe(1)
+    expect(three.store.status).toBe('authenticated')
+  })
+
+  it('keeps a refresh that another script of the origin stole the lock from: one refresh, its token used', async () => {
+    const { server, fetch, issued } = useFakeServer()
+    const { store } = tab()
+    await store.login(credentials)
+    const realFetch = fetch.getMockImplementation()!
+    fetch.mockImplementationOnce(async (input, init) => {
+      await new Promise((resolve) => setTimeout(resolve, 1000))
+      return realFetch(input, init)
+    })
+    const refreshed = store.refresh()
+    await vi.advanceTimersByTimeAsync(100)
+    // Any script of the origin may take the lock over (navigator.locks.request, { steal: true }).
+    void locks.request('vue-refresh-auth:/:refresh', { steal: true }, () => Promise.resolve())
+    await vi.advanceTimersByTimeAsync(1000)
+    await expect(refreshed).resolves.toBeUndefined()
+    expect(server.stats.refreshes).toBe(1)
+    expect(store.accessToken).toBe(issued.at(-1)!.access)
+    expect(store.status).toBe('authenticated')
+  })
+
+  it('steals from a frozen holder on time, even when a tab opens and takes a token meanwhile', async () => {
+    const { server, fetch } = useFakeServer()
+    const options = { crossTab: { lockTimeout: 3000 } }
+    const [one, two] = [tab(options), tab(options)]
+    await one.store.login(credentials)
+    await vi.advanceTimersByTimeAsync(0)
+    fetch.mockImplementationOnce(() => new Promise(() => {}))
+    void one.store.refresh().catch(() => {})
+    await vi.advanceTimersByTimeAsync(0)
+    let done = false
+    const second = two.store.refresh().then(() => (done = true))
+    await vi.advanceTimersByTimeAsync(1000)
+    // A new tab restores from the live tabs: it now holds their token too.
+    const three = tab({ ...options, restore: true })
+    await vi.advanceTimersByTimeAsync(100)
+    expect(three.store.accessToken).toBe(two.store.accessToken)
+    await vi.advanceTimersByTimeAsync(2000)
+    await second
+    expect(done).toBe(true)
+    expect(server.stats.refreshes).toBe(1)
+  })
+
+  it('leaves no Web Lock behind after refreshes that succeed or fail, but the one naming its token', async () => {
+    const { server } = useFakeServer()
+    const { store } = tab()
+    await store.login(credentials)
+    await store.refresh()
+    server.fail('refresh', { status: 503, body: { error: 'down' } })
+    await expect(store.refresh()).rejects.toMatchObject({ code: 'server' })
+    await vi.advanceTimersByTimeAsync(0)
+    const { held = [], pending = [] } = await locks.query()
+    expect(pending).toEqual([])
+    expect(held.map((lock) => lock.name)).toEqual([
+      expect.stringMatching(/^vue-refresh-auth:\/:refresh:holds:/),
+    ])
+  })
+
   it('holds the lock only around the HTTP call, never around onSessionExpired', async () => {
     const { server } = useFakeServer()
     const heldDuringCallback: boolean[] = []
@@ -490,6 +609,31 @@ describe('timing across tabs (issue 11)', () => {
     await expect(request).resolves.toEqual({ ok: true, path: '/items' })
     expect(server.stats.refreshes).toBe(before)
     expect(c.store.accessToken).toBe(a.store.accessToken)
+  })
+
+  it('numbers each token after the newest held elsewhere, so tabs that missed each other end on the newest', async () => {
+    const { server } = useFakeServer({ ttl: 60 })
+    const [c, b, a] = [
+      tab({ refreshLeeway: 0 }),
+      tab({ refreshLeeway: 0 }),
+      tab({ refreshLeeway: 0 }),
+    ]
+    // Signed in at 0 s, 10 s and 20 s while the tabs hear nothing of each other.
+    FakeChannel.lose = () => true
+    await c.store.login(credentials)
+    vi.setSystemTime(Date.now() + 10_000)
+    await b.store.login(credentials)
+    vi.setSystemTime(Date.now() + 10_000)
+    await a.store.login(credentials)
+    const newest = a.store.accessToken
+    FakeChannel.lose = null
+    // c refreshes: it asks for the newest token held elsewhere, and every tab holding one answers.
+    vi.setSystemTime(Date.now() + 10_000)
+    const before = server.stats.refreshes
+    await c.store.refresh()
+    await vi.advanceTimersByTimeAsync(100)
+    expect(server.stats.refreshes).toBe(before)
+    expect([c, b, a].map((t) => t.store.accessToken)).toEqual([newest, newest, newest])
   })
 
   it('restores four tabs opened at once with one refresh', async () => {
