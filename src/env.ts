@@ -3,7 +3,11 @@ import { parse as parseCookies } from 'cookie-es'
 // Every browser global the library touches is read here, behind a check, so SSR and Node tests
 // run without them (the vueuse `_configurable.ts` habit).
 
-export const isClient = typeof window !== 'undefined' && typeof document !== 'undefined'
+/**
+ * A page: a DOM to listen on and a cookie jar to restore from. `document` alone says so (a runtime
+ * with a global `window` but no DOM, as Deno 1 had, is no page).
+ */
+export const isClient = typeof document !== 'undefined'
 
 /** `fetch`, read at call time so a test or a polyfill installed later is honoured. */
 export const lazyFetch: typeof fetch = (input, init) => globalThis.fetch(input, init)
