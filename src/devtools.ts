@@ -281,7 +281,7 @@ export function setupDevtools(
 
   return () => {
     disposed = true
-    api = null
+    // No more events reach record(), so nothing more reaches the timeline.
     stopListening()
     clearInterval(timer)
   }

@@ -192,6 +192,21 @@ describe('devtools', () => {
     expect(devtools.state.registrations).toBe(0)
   })
 
+  it('puts nothing more on the timeline once the app is unmounted', async () => {
+    useFakeServer()
+    const { store, unmount } = setupAuth({ restore: false })
+    await vi.dynamicImportSettled()
+    devtools.state.connect!()
+    await store.login(credentials)
+    const recorded = devtools.state.events.length
+    expect(recorded).toBeGreaterThan(0)
+    unmount()
+    // The store outlives the app (it is Pinia's): what it does now is no longer the app's.
+    await store.logout()
+    expect(store.status).toBe('unauthenticated')
+    expect(devtools.state.events).toHaveLength(recorded)
+  })
+
   it('runs its actions: refresh now, expire locally, logout', async () => {
     const { server } = useFakeServer()
     const { store } = setupAuth({ restore: false })
