@@ -5,6 +5,7 @@
 // Response, the others reject), the test says so.
 import axios, { AxiosError, type AxiosInstance } from 'axios'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { watch } from 'vue'
 import { isAuthError, type AuthOptions } from '../src'
 import { ejectAuth, withAuth } from '../src/axios'
 import type { FakeRequest } from '../src/testing'
@@ -294,6 +295,25 @@ describe.each(doors)('$name', (door) => {
       const sent = ctx.server.requests.slice(before).filter((r) => r.path === '/items')
       expect(sent).toHaveLength(1)
       expect(sent[0]!.token).toBe(ctx.issued.at(-1)!.access)
+    })
+
+    it('sends a request that waited for the refresh without a token, and rejects it with unauthorized, when the app logs out on the new token', async () => {
+      const ctx = await signedIn({ refreshLeeway: 0 }) // so the request is what refreshes
+      // An app that signs the user out when a refreshed token says so (here: any new token). Its
+      // watcher runs before the request that waited for that token goes on.
+      const stop = watch(
+        () => ctx.store.accessToken,
+        (token) => void (token && ctx.store.logout()),
+      )
+      await vi.advanceTimersByTimeAsync(61_000)
+      const before = ctx.server.requests.length
+      const outcome = await door.send(ctx, '/items')
+      stop()
+      expect(ctx.server.stats.refreshes).toBe(1)
+      expect('error' in outcome && isAuthError(outcome.error, 'unauthorized')).toBe(true)
+      expect(ctx.store.status).toBe('unauthenticated')
+      const sent = ctx.server.requests.slice(before).filter((r) => r.path === '/items')
+      expect(sent.map((r) => r.token)).toEqual([null])
     })
   })
 
