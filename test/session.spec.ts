@@ -894,7 +894,23 @@ describe('options as an app writes them', () => {
     expect(store.expiresAt! - Date.now()).toBeGreaterThan(58_000)
   })
 
-  it.each([true, [], {}, 'soon'])(
+  it.each(['Infinity', '1e999'])(
+    'takes an expires_in of %j, endless, as no lifetime: an opaque token then has no expiry and is not refreshed by itself',
+    async (expiresIn) => {
+      const { server, fetch } = useFakeServer()
+      fetch.mockImplementationOnce(async () =>
+        json(200, { token: 'opaque-123', expires_in: expiresIn }),
+      )
+      const { store } = setupAuth({ restore: false })
+      await store.login(credentials)
+      expect(store.expiresAt).toBeNull()
+      await vi.advanceTimersByTimeAsync(3_600_000)
+      expect(server.stats.refreshes).toBe(0)
+      expect(store.accessToken).toBe('opaque-123')
+    },
+  )
+
+  it.each([true, [], {}, 'soon', 'Infinity', '1e999'])(
     'ignores an expires_in that is no number of seconds (%j), and uses the JWT exp',
     async (expiresIn) => {
       const { fetch } = useFakeServer()
