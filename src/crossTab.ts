@@ -145,18 +145,14 @@ export function createTabSync(
     return release
   }
 
-  /** The marks of the refresh lock's holders, as the lock manager lists them ('' with no telling). */
+  /** The marks of the refresh lock's holders, as the lock manager lists them (none with no telling). */
   async function holders(locks: LockManager): Promise<string> {
-    try {
-      const { held: granted = [] } = await locks.query()
-      // Listed in the order they were granted, so the same holders read the same.
-      return granted
-        .map((lock) => lock.name)
-        .filter((name) => name?.startsWith(holderPrefix))
-        .join(' ')
-    } catch {
-      return ''
-    }
+    const { held: granted = [] } = await locks.query().catch(() => ({}) as LockManagerSnapshot)
+    // Listed in the order they were granted, so the same holders read the same.
+    return granted
+      .map((lock) => lock.name)
+      .filter((name) => name?.startsWith(holderPrefix))
+      .join(' ')
   }
 
   async function withLock<T>(fn: () => Promise<T>): Promise<T> {
