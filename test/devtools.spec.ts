@@ -4,8 +4,7 @@ import {
   createLockManager,
   credentials,
   FakeChannel,
-  json,
-  jwt,
+  nearlyDeadRefreshes,
   setupAuth,
   useFakeServer,
 } from './utils'
@@ -234,28 +233,20 @@ describe('devtools', () => {
     await vi.dynamicImportSettled()
     devtools.state.connect!()
     await store.login(credentials)
-    // From now on every refresh answers a 60 s JWT issued 50 s ago (with a Date header, so it is
-    // not taken for a clock that is off): two in a row, then the timer leaves it to requests.
-    let refreshes = 0
-    const realFetch = fetch.getMockImplementation()!
-    fetch.mockImplementation(async (input, init) => {
-      if (!String(input).endsWith('/auth/refresh')) return realFetch(input, init)
-      refreshes++
-      const iat = Math.floor(Date.now() / 1000) - 50
-      const token = jwt({ sub: 'alice', iat, exp: iat + 60, n: refreshes })
-      return json(200, { access_token: token }, { date: new Date().toUTCString() })
-    })
+    // Every refresh now hands out a nearly dead token: two in a row, then the timer leaves it to
+    // requests.
+    const counter = nearlyDeadRefreshes(fetch)
     await store.refresh()
     await vi.advanceTimersByTimeAsync(100)
-    expect(refreshes).toBe(2)
+    expect(counter.refreshes).toBe(2)
     await vi.advanceTimersByTimeAsync(20_000)
-    expect(refreshes).toBe(2)
+    expect(counter.refreshes).toBe(2)
     const actions = Object.fromEntries(
       devtools.state.inspectors[0].actions.map((a: any) => [a.tooltip, a.action]),
     )
     actions['Expire the access token locally']()
     await vi.advanceTimersByTimeAsync(0)
-    expect(refreshes).toBe(3)
+    expect(counter.refreshes).toBe(3)
   })
 
   it('counts refresh failures by kind', async () => {

@@ -3,7 +3,15 @@ import { createPinia, setActivePinia } from 'pinia'
 import { createApp, effectScope } from 'vue'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { AuthError, createAuth, isAuthError, useAuth, useAuthFetch, useTokenExpiry } from '../src'
-import { credentials, deferred, json, jwt, setupAuth, useFakeServer } from './utils'
+import {
+  credentials,
+  deferred,
+  json,
+  jwt,
+  nearlyDeadRefreshes,
+  setupAuth,
+  useFakeServer,
+} from './utils'
 
 beforeEach(() => {
   // A whole second, so JWT iat/exp (whole seconds) line up with the clock exactly.
@@ -1300,16 +1308,7 @@ describe('a server slower than its tokens are long', () => {
     const { fetch } = useFakeServer()
     const { store } = setupAuth({ restore: false, refreshLeeway: 30 })
     await store.login(credentials) // a 60 s token
-    const counter = { refreshes: 0 }
-    const realFetch = fetch.getMockImplementation()!
-    fetch.mockImplementation(async (input, init) => {
-      if (!String(input).endsWith('/auth/refresh')) return realFetch(input, init)
-      const n = counter.refreshes++
-      const iat = Math.floor(Date.now() / 1000) - 50
-      const body = answers[n] ?? { access_token: jwt({ sub: 'alice', iat, exp: iat + 60, n }) }
-      return json(200, body, { date: new Date().toUTCString() })
-    })
-    return { store, counter }
+    return { store, counter: nearlyDeadRefreshes(fetch, answers) }
   }
 
   it('refreshes at once after a JWT handed out with less than a quarter of its life left, but does not loop on a run of them', async () => {

@@ -99,6 +99,27 @@ export function useFakeServer({
   }
 }
 
+/**
+ * From now on every refresh through a `useFakeServer()` fetch answers the next of `answers`, then
+ * a 60 s JWT issued 50 s ago, with a Date header so it is not taken for a clock that is off: a
+ * token handed out nearly dead. Returns the count of refreshes answered so far.
+ */
+export function nearlyDeadRefreshes(
+  fetch: ReturnType<typeof useFakeServer>['fetch'],
+  answers: Record<string, unknown>[] = [],
+) {
+  const counter = { refreshes: 0 }
+  const realFetch = fetch.getMockImplementation()!
+  fetch.mockImplementation(async (input, init) => {
+    if (!String(input).endsWith('/auth/refresh')) return realFetch(input, init)
+    const n = counter.refreshes++
+    const iat = Math.floor(Date.now() / 1000) - 50
+    const body = answers[n] ?? { access_token: jwt({ sub: 'alice', iat, exp: iat + 60, n }) }
+    return json(200, body, { date: new Date().toUTCString() })
+  })
+  return counter
+}
+
 const mounted = new Set<App>()
 /**
  * Unmounts every app `setupAuth` mounted, which stops each session's timers and window listeners,
