@@ -274,6 +274,27 @@ describe.each(doors)('$name', (door) => {
       }
     })
 
+    it('passes a request that gets no answer through as the client has it, and keeps the session', async () => {
+      const ctx = await signedIn()
+      const failure = new TypeError('Failed to fetch')
+      // Every time: ofetch retries a GET that got no answer once by itself.
+      const realFetch = ctx.fetch.getMockImplementation()!
+      ctx.fetch.mockImplementation(async (input, init) => {
+        const url = input instanceof Request ? input.url : String(input)
+        if (url.endsWith('/items')) throw failure
+        return realFetch(input, init)
+      })
+      const outcome = await door.send(ctx, '/items')
+      expect('error' in outcome).toBe(true)
+      const { error } = outcome as { error: any }
+      expect(isAuthError(error)).toBe(false)
+      if (door.name === 'axios') expect(axios.isAxiosError(error) && !error.response).toBe(true)
+      else expect(error === failure || error.cause === failure).toBe(true)
+      expect(ctx.store.error).toBeNull()
+      expect(ctx.store.status).toBe('authenticated')
+      expect(ctx.server.stats.refreshes).toBe(0)
+    })
+
     it('never refreshes and retries the auth endpoints themselves', async () => {
       const ctx = await signedIn()
       const outcome = await door.send(ctx, '/auth/login', {
