@@ -226,6 +226,15 @@ describe('cross-tab sync', () => {
     expect(server.stats.refreshes).toBe(1)
   })
 
+  it('leaves no timer behind after a refresh under the lock, but the next proactive refresh', async () => {
+    useFakeServer()
+    const { store } = tab()
+    await store.login(credentials)
+    await store.refresh()
+    await vi.advanceTimersByTimeAsync(5_000) // past Vue's own 3 s devtools-hook timer
+    expect(vi.getTimerCount()).toBe(1)
+  })
+
   it('leaves no Web Lock behind after refreshes that succeed or fail, but the one naming its token', async () => {
     const { server } = useFakeServer()
     const { store } = tab()
