@@ -318,6 +318,18 @@ describe.each(doors)('$name', (door) => {
       expect(sent[0]!.token).toBe(ctx.issued.at(-1)!.access)
     })
 
+    it('holds a token back from the very millisecond it expires, and sends the refreshed one', async () => {
+      const ctx = await signedIn({ refreshLeeway: 0 }) // so the request is what refreshes
+      const first = ctx.store.accessToken
+      // The fake server answers in no time, so no round trip is taken off the token's life.
+      vi.setSystemTime(ctx.store.expiresAt!)
+      ok(await door.send(ctx, '/items'))
+      const sent = ctx.server.requests.filter((r) => r.path === '/items')
+      expect(ctx.server.stats.refreshes).toBe(1)
+      expect(sent.map((r) => r.token)).toEqual([ctx.store.accessToken])
+      expect(ctx.store.accessToken).not.toBe(first)
+    })
+
     it('sends a request that waited for the refresh without a token, and rejects it with unauthorized, when the app logs out on the new token', async () => {
       const ctx = await signedIn({ refreshLeeway: 0 }) // so the request is what refreshes
       // An app that signs the user out when a refreshed token says so (here: any new token). Its
