@@ -330,6 +330,21 @@ describe.each(doors)('$name', (door) => {
       expect(ctx.store.accessToken).not.toBe(first)
     })
 
+    it('holds back a token the server refused while the refresh runs: a request sent meanwhile waits and goes with the new one', async () => {
+      const ctx = await signedIn()
+      ctx.server.expireAccessTokens()
+      ctx.server.fail('refresh', { delay: 1000 })
+      const first = door.send(ctx, '/a')
+      await vi.advanceTimersByTimeAsync(100) // its 401 is in; the refresh is on its way
+      const second = door.send(ctx, '/b')
+      await vi.advanceTimersByTimeAsync(1000)
+      ok(await first)
+      ok(await second)
+      const sent = ctx.server.requests.filter((r) => r.path === '/b')
+      expect(sent.map((r) => r.token)).toEqual([ctx.store.accessToken])
+      expect(ctx.server.stats.refreshes).toBe(1)
+    })
+
     it('sends a request that waited for the refresh without a token, and rejects it with unauthorized, when the app logs out on the new token', async () => {
       const ctx = await signedIn({ refreshLeeway: 0 }) // so the request is what refreshes
       // An app that signs the user out when a refreshed token says so (here: any new token). Its
@@ -394,6 +409,24 @@ describe('ofetch instance', () => {
   async function ofetchSignedIn(options: AuthOptions = {}) {
     return signedIn(options)
   }
+
+  it("rejects with the session's own error when ofetch's retry of a request that got no answer finds the session ended", async () => {
+    const ctx = await ofetchSignedIn({ refreshLeeway: 0 })
+    const realFetch = ctx.fetch.getMockImplementation()!
+    // The first try gets no answer, and by then the token has expired: ofetch retries the GET by
+    // itself, the retry waits for a refresh, and the server refuses it.
+    ctx.fetch.mockImplementationOnce(async () => {
+      vi.setSystemTime(Date.now() + 61_000)
+      throw new TypeError('Failed to fetch')
+    })
+    ctx.fetch.mockImplementation(realFetch)
+    ctx.server.fail('refresh', { status: 401, body: { error: 'invalid_grant' } })
+    // A caller's hook of its own (so the token is decided in our hook, on every try).
+    const error = await ctx.$fetch('/items', { onRequest: () => {} }).catch((e: unknown) => e)
+    expect(isAuthError(error, 'session_expired')).toBe(true)
+    expect(ctx.store.error).toBe(error)
+    expect(ctx.server.stats.refreshes).toBe(1)
+  })
 
   it('has raw, native and create like an ofetch instance', async () => {
     const { server, $fetch } = await ofetchSignedIn({
