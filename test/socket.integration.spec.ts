@@ -82,7 +82,11 @@ describe('useAuthSocket against the demo server', () => {
     const { received, opens, latencies, refreshes } = await run({ refreshLeeway: 0 }, 3)
     expect(demo.sockets.stats.expired).toBeGreaterThanOrEqual(3)
     expect(opens.length - 1).toBe(demo.sockets.stats.expired)
-    expect(refreshes).toBe(demo.sockets.stats.expired)
+    // One refresh per expiry, and at most one more: the demo server's exp is in whole seconds, so a
+    // token can be past use here just before the server closes its socket, and the next connect
+    // refreshes first instead of sending it (stop 19's CI saw 4 refreshes for 3 expiries).
+    expect(refreshes).toBeGreaterThanOrEqual(demo.sockets.stats.expired)
+    expect(refreshes).toBeLessThanOrEqual(demo.sockets.stats.expired + 1)
     expect(demo.stats.reuseDetections).toBe(0)
     // Every server message sent after a reconnect completed arrived: within each connection the
     // ticks follow the welcome's tick number without a gap.
