@@ -497,6 +497,27 @@ async function refreshesAtOnce(
   await expect(request).resolves.toEqual({ ok: true, path: '/items' })
 }
 
+/**
+ * Tabs c, b and a sign in `first` and then `second` ms apart, hearing nothing of each other
+ * meanwhile: each holds its own token, numbered above the ones held before it (1, 2, 3). Then
+ * they hear each other again. No proactive refresh, so only requests refresh.
+ */
+async function signedInApart(first: number, second: number) {
+  const [c, b, a] = [
+    tab({ refreshLeeway: 0 }),
+    tab({ refreshLeeway: 0 }),
+    tab({ refreshLeeway: 0 }),
+  ]
+  FakeChannel.lose = () => true
+  await c.store.login(credentials)
+  vi.setSystemTime(Date.now() + first)
+  await b.store.login(credentials)
+  vi.setSystemTime(Date.now() + second)
+  await a.store.login(credentials)
+  FakeChannel.lose = null
+  return { c, b, a }
+}
+
 describe('timing across tabs (issue 11)', () => {
   it('refreshes about twice per lifetime across four tabs with 2 s tokens', async () => {
     const { server, fetch, issued } = useFakeServer({ ttl: 2 })
@@ -596,20 +617,7 @@ describe('timing across tabs (issue 11)', () => {
 
   it('waits for the newest token of several held elsewhere, not the first it finds', async () => {
     const { server } = useFakeServer({ ttl: 60 })
-    const [c, b, a] = [
-      tab({ refreshLeeway: 0 }),
-      tab({ refreshLeeway: 0 }),
-      tab({ refreshLeeway: 0 }),
-    ]
-    // The tabs hear nothing of each other while they sign in, at 0 s, 10 s and 50 s: each holds
-    // its own token, numbered above the ones held before it (1, 2, 3).
-    FakeChannel.lose = () => true
-    await c.store.login(credentials)
-    vi.setSystemTime(Date.now() + 10_000)
-    await b.store.login(credentials)
-    vi.setSystemTime(Date.now() + 40_000)
-    await a.store.login(credentials)
-    FakeChannel.lose = null
+    const { c, a } = await signedInApart(10_000, 40_000) // at 0 s, 10 s and 50 s
     // At 80 s, c's and b's tokens are past use, a's is not: c asks for a's instead of refreshing.
     vi.setSystemTime(Date.now() + 30_000)
     const before = server.stats.refreshes
@@ -622,20 +630,8 @@ describe('timing across tabs (issue 11)', () => {
 
   it('numbers each token after the newest held elsewhere, so tabs that missed each other end on the newest', async () => {
     const { server } = useFakeServer({ ttl: 60 })
-    const [c, b, a] = [
-      tab({ refreshLeeway: 0 }),
-      tab({ refreshLeeway: 0 }),
-      tab({ refreshLeeway: 0 }),
-    ]
-    // Signed in at 0 s, 10 s and 20 s while the tabs hear nothing of each other.
-    FakeChannel.lose = () => true
-    await c.store.login(credentials)
-    vi.setSystemTime(Date.now() + 10_000)
-    await b.store.login(credentials)
-    vi.setSystemTime(Date.now() + 10_000)
-    await a.store.login(credentials)
+    const { c, b, a } = await signedInApart(10_000, 10_000) // at 0 s, 10 s and 20 s
     const newest = a.store.accessToken
-    FakeChannel.lose = null
     // c refreshes: it asks for the newest token held elsewhere, and every tab holding one answers.
     vi.setSystemTime(Date.now() + 10_000)
     const before = server.stats.refreshes
