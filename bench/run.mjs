@@ -434,6 +434,28 @@ ${table(
     ],
   ],
 )}
+${size.doors.parts ? partsTable(size.doors) : ''}`
+}
+
+// (e): where the bytes of the main entry go, for issue 14's size target.
+function partsTable({ parts, rest }) {
+  const sum = parts.reduce((total, part) => total + part.gzip, 0)
+  return `
+(e) What each part of the main entry costs: the main entry from src/ (production, gzip), against the
+same with that part's modules replaced by stand-ins that do nothing (for the clock model, the naive
+arithmetic it replaced). Parts share code, so the figures do not add up exactly.
+
+${table(
+  ['part', 'min + gzip'],
+  [
+    ...parts.map((part) => [part.name, `${part.gzip} B`]),
+    ['the parts above together', `${sum} B`],
+    [
+      'what is left with all of them replaced (options, store, ofetch door, single flight, refresh, backoff, errors)',
+      `**${rest.gzip} B**`,
+    ],
+  ],
+)}
 `
 }
 

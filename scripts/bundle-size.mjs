@@ -20,7 +20,7 @@ export const DEVTOOLS_MARKERS = ['@vue/devtools-api', 'addTimelineEvent', 'setup
 
 const ENTRY = 'virtual:size-entry'
 const RESOLVED_ENTRY = '\0' + ENTRY
-const STUB = '\0size-stub'
+const STUB = '\0size-stub:'
 
 /** An `external` matcher for whole packages and their subpaths. */
 export const externals = (names) => (id) =>
@@ -33,15 +33,16 @@ export const externals = (names) => (id) =>
  * @param {object} [options]
  * @param {string[]} [options.external] - packages left as imports
  * @param {'production' | 'development'} [options.env] - `process.env.NODE_ENV` of the app build
- * @param {boolean} [options.fromSource] - bundle `src/` (with `__DEV__` as the library build
- *   defines it) instead of the built package, to measure what one module costs
- * @param {{ module: string, code: string }} [options.stub] - with `fromSource`: the `src/` module
- *   (e.g. `fetchWithAuth`) replaced by this code
+ * @param {boolean} [options.fromSource] - bundle `src/` (with `__DEV__` decided by `env`, as the
+ *   app's build decides it for the package) instead of the built package, to measure what one
+ *   module costs
+ * @param {Record<string, string>} [options.stubs] - with `fromSource`: `src/` modules (by name, e.g.
+ *   `fetchWithAuth`) replaced by this code each
  * @returns {Promise<{ code: string, bytes: number, gzip: number, chunks: number }>}
  */
 export async function bundle(
   code,
-  { external = [], env = 'production', fromSource = false, stub } = {},
+  { external = [], env = 'production', fromSource = false, stubs = {} } = {},
 ) {
   const result = await build({
     configFile: false,
@@ -51,7 +52,9 @@ export async function bundle(
     mode: env,
     define: {
       'process.env.NODE_ENV': JSON.stringify(env),
-      ...(fromSource ? { __DEV__: "(process.env.NODE_ENV !== 'production')" } : {}),
+      // The library build leaves `__DEV__` to the app (vite.config.ts); defines are not applied to
+      // each other's output, so from src/ it is decided here, as the app's bundler would.
+      ...(fromSource ? { __DEV__: JSON.stringify(env !== 'production') } : {}),
     },
     plugins: [
       {
@@ -64,10 +67,17 @@ export async function bundle(
           const entry = /^vue-refresh-auth(?:\/(\w+))?$/.exec(id)
           if (entry)
             return `${root}${fromSource ? 'src' : 'dist'}/${entry[1] ?? 'index'}.${fromSource ? 'ts' : 'js'}`
-          if (stub && importer?.startsWith(`${root}src/`) && id === `./${stub.module}`) return STUB
+          const name = id.slice(2)
+          if (
+            importer?.startsWith(`${root}src/`) &&
+            id.startsWith('./') &&
+            Object.hasOwn(stubs, name)
+          )
+            return STUB + name
           return null
         },
-        load: (id) => (id === RESOLVED_ENTRY ? code : id === STUB ? stub.code : null),
+        load: (id) =>
+          id === RESOLVED_ENTRY ? code : id.startsWith(STUB) ? stubs[id.slice(STUB.length)] : null,
       },
     ],
     build: {
