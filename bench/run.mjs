@@ -434,7 +434,7 @@ ${table(
     ],
   ],
 )}
-${size.doors.parts ? partsTable(size.doors) : ''}`
+${size.parts ? partsTable(size.parts) : ''}`
 }
 
 // (e): where the bytes of the main entry go, for issue 14's size target.
