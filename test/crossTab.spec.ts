@@ -32,6 +32,18 @@ afterEach(() => {
 const tab = (options: Parameters<typeof setupAuth>[0] = {}) =>
   setupAuth({ restore: false, ...options })
 
+/** A lock timeout short enough for the steal tests. */
+const shortLock = { crossTab: { lockTimeout: 3000 } }
+
+/** `count` tabs with `shortLock`, signed in: the first logged in, the others heard it. */
+async function signedInTabs(count: number) {
+  const fake = useFakeServer()
+  const tabs = Array.from({ length: count }, () => tab(shortLock))
+  await tabs[0]!.store.login(credentials)
+  await vi.advanceTimersByTimeAsync(0)
+  return { ...fake, tabs }
+}
+
 describe('cross-tab sync', () => {
   it('signs every tab in and out together', async () => {
     const { server } = useFakeServer()
@@ -123,11 +135,11 @@ describe('cross-tab sync', () => {
   })
 
   it('lets a tab that stole the lock finish: a third tab waits for it instead of stealing in turn', async () => {
-    const { server, fetch } = useFakeServer()
-    const options = { crossTab: { lockTimeout: 3000 } }
-    const [one, two, three] = [tab(options), tab(options), tab(options)]
-    await one.store.login(credentials)
-    await vi.advanceTimersByTimeAsync(0)
+    const {
+      server,
+      fetch,
+      tabs: [one, two, three],
+    } = await signedInTabs(3)
     // Tab one takes the lock and freezes; after that the server takes 1.5 s for each refresh.
     const realFetch = fetch.getMockImplementation()!
     let inFlight = 0
@@ -159,11 +171,11 @@ describe('cross-tab sync', () => {
   })
 
   it('steals from a tab that stole the lock and froze too, once it has waited lockTimeout behind it', async () => {
-    const { server, fetch } = useFakeServer()
-    const options = { crossTab: { lockTimeout: 3000 } }
-    const [one, two, three] = [tab(options), tab(options), tab(options)]
-    await one.store.login(credentials)
-    await vi.advanceTimersByTimeAsync(0)
+    const {
+      server,
+      fetch,
+      tabs: [one, two, three],
+    } = await signedInTabs(3)
     // The refreshes of tabs one and two never come back (each tab freezes holding the lock).
     fetch.mockImplementationOnce(() => new Promise(() => {}))
     fetch.mockImplementationOnce(() => new Promise(() => {}))
@@ -205,11 +217,11 @@ describe('cross-tab sync', () => {
   })
 
   it('steals from a frozen holder on time, even when a tab opens and takes a token meanwhile', async () => {
-    const { server, fetch } = useFakeServer()
-    const options = { crossTab: { lockTimeout: 3000 } }
-    const [one, two] = [tab(options), tab(options)]
-    await one.store.login(credentials)
-    await vi.advanceTimersByTimeAsync(0)
+    const {
+      server,
+      fetch,
+      tabs: [one, two],
+    } = await signedInTabs(2)
     fetch.mockImplementationOnce(() => new Promise(() => {}))
     void one.store.refresh().catch(() => {})
     await vi.advanceTimersByTimeAsync(0)
@@ -217,7 +229,7 @@ describe('cross-tab sync', () => {
     const second = two.store.refresh().then(() => (done = true))
     await vi.advanceTimersByTimeAsync(1000)
     // A new tab restores from the live tabs: it now holds their token too.
-    const three = tab({ ...options, restore: true })
+    const three = tab({ ...shortLock, restore: true })
     await vi.advanceTimersByTimeAsync(100)
     expect(three.store.accessToken).toBe(two.store.accessToken)
     await vi.advanceTimersByTimeAsync(2000)
